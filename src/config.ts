@@ -1,0 +1,98 @@
+// Configuration comes from the environment only (ARCHITECTURE.md section 5). Parsed once,
+// validated, and passed down explicitly so tests can build several instances side by side.
+
+export const PROVIDER_IDS = [
+  "openai",
+  "anthropic",
+  "gemini",
+  "xai",
+  "deepseek",
+  "moonshot",
+  "minimax",
+  "qwen",
+  "zhipu",
+  "xiaomi",
+  "openweight",
+] as const;
+
+export interface ProviderOverride {
+  baseUrl?: string;
+  apiKey?: string;
+  kind?: string;
+}
+
+export interface Config {
+  port: number;
+  adminPort: number;
+  host: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Prefix for every hot-store key; lets tests share one Redis. */
+  redisPrefix: string;
+  dataDir: string;
+  adminToken: string | undefined;
+  headerPrefix: string;
+  /** USD per credit, as a decimal string (exact arithmetic downstream). */
+  creditUsd: string;
+  /** Largest accepted request body in bytes. */
+  bodyLimitBytes: number;
+  /** Credits given to a newly created user (the first key printed at start, sign-ups). */
+  signupCredits: number;
+  /** Limits for users without a plan (ARCHITECTURE: a default plan applies). */
+  defaultLimits: { rpm: number; concurrency: number; spendCapCredits: number; spendWindowSeconds: number };
+  /** Upper bound on how long a lease/hold lives if the instance dies before settling. */
+  leaseMs: number;
+  /** How often the ledger flusher drains the stream when idle. */
+  flushIntervalMs: number;
+  providers: Record<string, ProviderOverride>;
+}
+
+function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function decimal(env: Record<string, string | undefined>, name: string, fallback: string): string {
+  const raw = env[name] ?? fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new Error(`${name} must be a decimal number like 0.01, got "${raw}"`);
+  return raw;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const providers: Record<string, ProviderOverride> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const m = /^PROVIDER_([A-Z0-9_]+)_(BASE_URL|API_KEY|KIND)$/.exec(name);
+    if (!m || value === undefined || value === "") continue;
+    const id = m[1]!.toLowerCase();
+    const slot = (providers[id] ??= {});
+    if (m[2] === "BASE_URL") slot.baseUrl = value.replace(/\/+$/, "");
+    else if (m[2] === "API_KEY") slot.apiKey = value;
+    else slot.kind = value;
+  }
+  return {
+    port: int(env, "PORT", 8080),
+    adminPort: int(env, "ADMIN_PORT", 8081),
+    host: env.HOST || "127.0.0.1",
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.REDIS_PREFIX ?? "sluice:",
+    dataDir: env.DATA_DIR || "./data",
+    adminToken: env.ADMIN_TOKEN || undefined,
+    headerPrefix: (env.HEADER_PREFIX || "x-sluice").toLowerCase(),
+    creditUsd: decimal(env, "CREDIT_USD", "0.01"),
+    bodyLimitBytes: int(env, "BODY_LIMIT_BYTES", 32 * 1024 * 1024),
+    signupCredits: int(env, "SIGNUP_CREDITS", 200),
+    defaultLimits: {
+      rpm: int(env, "DEFAULT_RPM", 600),
+      concurrency: int(env, "DEFAULT_CONCURRENCY", 20),
+      spendCapCredits: int(env, "DEFAULT_SPEND_CAP_CREDITS", 0),
+      spendWindowSeconds: int(env, "DEFAULT_SPEND_WINDOW_SECONDS", 5 * 3600),
+    },
+    leaseMs: int(env, "LEASE_MS", 15 * 60 * 1000),
+    flushIntervalMs: int(env, "FLUSH_INTERVAL_MS", 200),
+    providers,
+  };
+}

@@ -1,0 +1,78 @@
+// The public gateway app. Errors of every origin (validation, parse, auth, limits,
+// upstream) leave in the endpoint's own protocol format with an x-request-id.
+import { Elysia, ValidationError } from "elysia";
+import type { Config } from "../config.ts";
+import type { Catalog } from "../routing/catalog.ts";
+import type { HotStore } from "../store/types.ts";
+import type { KeyAuthenticator } from "./auth.ts";
+import { errorResponse, GatewayError, protocolForPath } from "./errors.ts";
+import { newRequestId, requestIdOf } from "./request-id.ts";
+import { readBodyText } from "./body.ts";
+import { completionRoutes } from "./routes/completions.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { balanceRoutes } from "./routes/balance.ts";
+
+export interface GatewayDeps {
+  config: Config;
+  catalog(): Catalog;
+  store: HotStore;
+  auth: KeyAuthenticator;
+  startedAt: number;
+  ready(): Promise<boolean>;
+  fetch?: typeof fetch;
+}
+
+export function createGatewayApp(deps: GatewayDeps) {
+  const limit = deps.config.bodyLimitBytes;
+  return new Elysia({ normalize: false })
+    .onRequest(({ set }) => {
+      set.headers["x-request-id"] = newRequestId();
+    })
+    .onParse(async ({ request, contentType }) => {
+      if (request.method === "GET" || request.method === "HEAD") return;
+      const text = await readBodyText(request, limit);
+      // Clients omit or vary the content type; anything that parses as JSON is JSON.
+      if (text === "") return contentType?.includes("json") ? undefined : "";
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new GatewayError("invalid_request", "The request body is not valid JSON.", { code: "invalid_json" });
+      }
+    })
+    .onError(({ code, error, request, set, path }) => {
+      const requestId = requestIdOf(set);
+      const protocol = protocolForPath(path ?? new URL(request.url).pathname);
+      if (error instanceof GatewayError) return errorResponse(protocol, error, requestId);
+      if (error instanceof ValidationError || code === "VALIDATION") {
+        return errorResponse(protocol, validationError(error), requestId);
+      }
+      if (code === "PARSE") {
+        return errorResponse(protocol, new GatewayError("invalid_request", "The request body is not valid JSON.", { code: "invalid_json" }), requestId);
+      }
+      if (code === "NOT_FOUND") {
+        return errorResponse(protocol, new GatewayError("not_found", `No route for ${request.method} ${path}.`, { code: "unknown_route" }), requestId);
+      }
+      console.error(`[sluice] ${requestId} unhandled error:`, error);
+      return errorResponse(protocol, new GatewayError("internal", "Internal error; nothing was billed. Please retry."), requestId);
+    })
+    .use(healthRoutes(deps))
+    .use(modelRoutes(deps))
+    .use(balanceRoutes({ store: deps.store, auth: deps.auth, creditUsd: deps.config.creditUsd }))
+    .use(completionRoutes(deps));
+}
+
+/** A 400 naming the first field at fault, e.g. "messages.0.role: Expected string". */
+function validationError(error: unknown): GatewayError {
+  if (error instanceof ValidationError) {
+    const first = error.all[0] as { path?: string; message?: string; summary?: string } | undefined;
+    const field = (first?.path ?? "").replace(/^\//, "").replace(/\//g, ".") || "body";
+    const why = first?.summary ?? first?.message ?? "invalid value";
+    const missing = first?.message === "Expected required property" || /required/i.test(why);
+    return new GatewayError("invalid_request", `${field}: ${missing ? "required field is missing" : why}`, {
+      param: field,
+      code: missing ? "missing_required_parameter" : "invalid_value",
+    });
+  }
+  return new GatewayError("invalid_request", "The request body does not match the schema.");
+}

@@ -1,0 +1,132 @@
+// Wires one Sluice instance: database (Postgres or embedded PGlite), hot store (Redis or
+// memory), catalog, gateway app, admin app, ledger flusher. Used by `npm start`, the demo,
+// the tests and the benchmarks alike.
+import { hostname } from "node:os";
+import type { Config } from "./config.ts";
+import { openDatabase, type Database } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { seedCatalog } from "../db/seed.ts";
+import { readCatalogRows } from "../db/catalog-repo.ts";
+import { ensureAdminToken } from "../db/admin-token.ts";
+import { createKey, createUser, syncHotStore } from "../db/accounts.ts";
+import { LedgerFlusher } from "../db/flusher.ts";
+import { createAdminApp } from "../admin/app.ts";
+import { createHotStore } from "./store/index.ts";
+import type { HotStore } from "./store/types.ts";
+import { CATALOG_CHANNEL } from "./store/keys.ts";
+import { Catalog } from "./routing/catalog.ts";
+import { KeyAuthenticator } from "./http/auth.ts";
+import { createGatewayApp } from "./http/app.ts";
+import { creditsToMicro } from "./metering/money.ts";
+
+export interface Sluice {
+  config: Config;
+  database: Database;
+  store: HotStore;
+  flusher: LedgerFlusher;
+  gatewayUrl: string;
+  adminUrl: string;
+  /** Set only when this start generated the admin token. */
+  generatedAdminToken: string | null;
+  /** Set only on the very first start: a user with signup credit and this key. */
+  firstKey: string | null;
+  catalog(): Catalog;
+  reloadCatalog(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Use port 0 for both servers (tests). */
+  ephemeralPorts?: boolean;
+  /** Create a first user and key when the database has no users. */
+  bootstrapFirstKey?: boolean;
+  fetch?: typeof fetch;
+}
+
+const FIRST_START_LOCK = 74_201_338;
+
+export async function startSluice(config: Config, opts: StartOptions = {}): Promise<Sluice> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(database);
+  await database.exclusive(FIRST_START_LOCK, (tx) => seedCatalog(tx));
+  const store = createHotStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+
+  let catalog = Catalog.fromRows(await readCatalogRows(database), config.providers);
+  const reloadCatalog = async () => {
+    catalog = Catalog.fromRows(await readCatalogRows(database), config.providers);
+  };
+  await store.subscribe(CATALOG_CHANNEL, () => {
+    reloadCatalog().catch((err: unknown) => console.error("[sluice] catalog reload failed:", err));
+  });
+
+  const admin = await ensureAdminToken(database, config.adminToken);
+  await syncHotStore(database, store, config.defaultLimits);
+
+  let firstKey: string | null = null;
+  if (opts.bootstrapFirstKey) {
+    const existing = await database.rows<{ n: number }>("select count(*)::int as n from users");
+    if ((existing[0]?.n ?? 0) === 0) {
+      const userId = await createUser(database, store, {
+        name: "first user",
+        signupMicro: creditsToMicro(config.signupCredits),
+        actor: "bootstrap",
+      });
+      firstKey = (await createKey(database, store, config.defaultLimits, { userId, name: "first key", actor: "bootstrap" })).key;
+    }
+  }
+
+  const auth = new KeyAuthenticator(store);
+  await auth.start();
+
+  const startedAt = Date.now();
+  const ready = async () => (await database.ping()) && (await store.ping()) && catalog.listActive().length > 0;
+  const gateway = createGatewayApp({
+    config,
+    catalog: () => catalog,
+    store,
+    auth,
+    startedAt,
+    ready,
+    fetch: opts.fetch,
+  }).listen({
+    port: opts.ephemeralPorts ? 0 : config.port,
+    hostname: config.host,
+    maxRequestBodySize: config.bodyLimitBytes + 1024 * 1024,
+    // Long generations stream for minutes; Bun's default idle timeout (10 s) would cut them.
+    idleTimeout: 255,
+  });
+  const adminApp = createAdminApp({
+    database,
+    store,
+    adminTokenHash: admin.hash,
+    defaultLimits: config.defaultLimits,
+    signupMicro: creditsToMicro(config.signupCredits),
+  }).listen({ port: opts.ephemeralPorts ? 0 : config.adminPort, hostname: config.host });
+
+  const flusher = new LedgerFlusher(database, store, {
+    consumer: `${hostname()}:${process.pid}:${startedAt}`,
+    intervalMs: config.flushIntervalMs,
+  });
+  flusher.start();
+
+  const url = (port: number | undefined) => `http://${config.host}:${port}`;
+  return {
+    config,
+    database,
+    store,
+    flusher,
+    gatewayUrl: url(gateway.server?.port),
+    adminUrl: url(adminApp.server?.port),
+    generatedAdminToken: admin.generated,
+    firstKey,
+    catalog: () => catalog,
+    reloadCatalog,
+    async stop() {
+      await gateway.stop(true);
+      await adminApp.stop(true);
+      await flusher.stop();
+      await store.close();
+      await database.close();
+    },
+  };
+}
