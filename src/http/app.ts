@@ -44,6 +44,9 @@ export function createGatewayApp(deps: GatewayDeps) {
       const requestId = requestIdOf(set);
       const protocol = protocolForPath(path ?? new URL(request.url).pathname);
       if (error instanceof GatewayError) return errorResponse(protocol, error, requestId);
+      // Errors thrown while reading the body (e.g. 413) reach us wrapped in Elysia's ParseError.
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause instanceof GatewayError) return errorResponse(protocol, cause, requestId);
       if (error instanceof ValidationError || code === "VALIDATION") {
         return errorResponse(protocol, validationError(error), requestId);
       }

@@ -92,7 +92,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
       leaseMs: deps.config.leaseMs,
       nowMs,
     });
-    if (!admission.ok) throw refusal(admission.reason, admission.retryAfterSeconds, key);
+    if (!admission.ok) throw refusal(admission.reason, admission.retryAfterSeconds, key, holdMicro, admission.balanceMicro, deps.config.creditUsd);
 
     const headers: Record<string, string> = { "x-request-id": requestId };
     if (protocol === "anthropic") headers["request-id"] = requestId;
@@ -119,8 +119,10 @@ export function createCompletionHandler(deps: CompletionDeps) {
       await release();
       throw new GatewayError("overloaded", `The model '${model.id}' is not available right now.`);
     }
-    const call = adapter.buildCall(deployment.provider, upstreamBody, request.headers);
-    call.body = upstreamJson;
+    const call = adapter.buildCall(deployment.provider, upstreamBody, request.headers, {
+      upstreamModel: deployment.upstreamModel,
+      stream,
+    });
     const abort = new AbortController();
     let upstream: Response;
     try {
@@ -182,11 +184,23 @@ function resolveModel(catalog: Catalog, id: string, key: KeyRecord): CatalogMode
   return model;
 }
 
-function refusal(reason: "balance" | "rpm" | "concurrency" | "spend", retryAfter: number, key: KeyRecord): GatewayError {
+function refusal(
+  reason: "balance" | "rpm" | "concurrency" | "spend",
+  retryAfter: number,
+  key: KeyRecord,
+  holdMicro: bigint,
+  balanceMicro: bigint,
+  creditUsd: string,
+): GatewayError {
   if (reason === "balance") {
-    return new GatewayError("billing", "Insufficient credit balance for this request. Top up your balance to continue.", {
-      code: "insufficient_balance",
-    });
+    // The hold covers the worst case (max output); saying so lets the caller fit the request.
+    return new GatewayError(
+      "billing",
+      `Insufficient credit balance: this request may cost up to $${microToUsd(holdMicro, creditUsd)} ` +
+        `(its max_tokens at the model's output price) and the available balance is $${microToUsd(balanceMicro < 0n ? 0n : balanceMicro, creditUsd)}. ` +
+        "Top up, or lower max_tokens.",
+      { code: "insufficient_balance" },
+    );
   }
   const what =
     reason === "rpm"

@@ -3,7 +3,7 @@ import { openaiCompatibleAdapter } from "./openai-compatible/adapter.ts";
 import { openaiAdapter } from "./openai/adapter.ts";
 import type { ProviderAdapter, ProviderKind, WireProtocol } from "./types.ts";
 
-export type { ProviderAdapter, ProviderConfig, ProviderKind, UpstreamCall, WireProtocol } from "./types.ts";
+export type { CallOptions, ProviderAdapter, ProviderConfig, ProviderKind, UpstreamCall, WireProtocol } from "./types.ts";
 
 const ADAPTERS: Partial<Record<ProviderKind, ProviderAdapter>> = {
   openai: openaiAdapter,

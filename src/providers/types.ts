@@ -18,6 +18,12 @@ export interface UpstreamCall {
   body: string;
 }
 
+export interface CallOptions {
+  /** The provider's id for the model (Gemini puts it in the URL, not the body). */
+  upstreamModel: string;
+  stream: boolean;
+}
+
 export interface ProviderAdapter {
   readonly kind: ProviderKind;
   readonly protocol: WireProtocol;
@@ -26,5 +32,5 @@ export interface ProviderAdapter {
    * id set. `incoming` are the client's headers: only protocol headers meant for the
    * provider (e.g. anthropic-beta) are carried over, never the client's credentials.
    */
-  buildCall(provider: ProviderConfig, body: Record<string, unknown>, incoming: Headers): UpstreamCall;
+  buildCall(provider: ProviderConfig, body: Record<string, unknown>, incoming: Headers, opts: CallOptions): UpstreamCall;
 }
