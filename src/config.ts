@@ -42,6 +42,18 @@ export interface Config {
   defaultLimits: { rpm: number; concurrency: number; spendCapCredits: number; spendWindowSeconds: number };
   /** Upper bound on how long a lease/hold lives if the instance dies before settling. */
   leaseMs: number;
+  /** A client that leaves mid-stream: keep reading upstream this long for its usage report. */
+  drainMs: number;
+  /** At most this many such drains at once per instance. */
+  maxDrains: number;
+  /** A stream whose upstream sends nothing for this long is ended (stalled upstream). */
+  streamIdleTimeoutMs: number;
+  /** Upstream attempts per request across deployments (retries + fallbacks). */
+  upstreamMaxAttempts: number;
+  /** Time a request may spend on retries before the first byte. */
+  upstreamRetryBudgetMs: number;
+  /** Response headers must arrive within this. */
+  upstreamFirstByteTimeoutMs: number;
   /** How often the ledger flusher drains the stream when idle. */
   flushIntervalMs: number;
   providers: Record<string, ProviderOverride>;
@@ -92,6 +104,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       spendWindowSeconds: int(env, "DEFAULT_SPEND_WINDOW_SECONDS", 5 * 3600),
     },
     leaseMs: int(env, "LEASE_MS", 15 * 60 * 1000),
+    drainMs: int(env, "DRAIN_MS", 5_000),
+    maxDrains: int(env, "MAX_DRAINS", 200),
+    streamIdleTimeoutMs: int(env, "STREAM_IDLE_TIMEOUT_MS", 120_000),
+    upstreamMaxAttempts: int(env, "UPSTREAM_MAX_ATTEMPTS", 4),
+    upstreamRetryBudgetMs: int(env, "UPSTREAM_RETRY_BUDGET_MS", 30_000),
+    upstreamFirstByteTimeoutMs: int(env, "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 120_000),
     flushIntervalMs: int(env, "FLUSH_INTERVAL_MS", 200),
     providers,
   };

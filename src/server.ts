@@ -18,6 +18,8 @@ import { Catalog } from "./routing/catalog.ts";
 import { KeyAuthenticator } from "./http/auth.ts";
 import { createGatewayApp } from "./http/app.ts";
 import { creditsToMicro } from "./metering/money.ts";
+import { Cooldowns } from "./routing/cooldown.ts";
+import { DEFAULT_POLICY } from "./routing/dispatch.ts";
 
 export interface Sluice {
   config: Config;
@@ -31,6 +33,7 @@ export interface Sluice {
   /** Set only on the very first start: a user with signup credit and this key. */
   firstKey: string | null;
   catalog(): Catalog;
+  cooldowns: Cooldowns;
   reloadCatalog(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -78,6 +81,9 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   const auth = new KeyAuthenticator(store);
   await auth.start();
 
+  const cooldowns = new Cooldowns(store);
+  await cooldowns.start();
+
   const startedAt = Date.now();
   const ready = async () => (await database.ping()) && (await store.ping()) && catalog.listActive().length > 0;
   const gateway = createGatewayApp({
@@ -85,6 +91,13 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     catalog: () => catalog,
     store,
     auth,
+    cooldowns,
+    policy: {
+      ...DEFAULT_POLICY,
+      maxAttempts: config.upstreamMaxAttempts,
+      budgetMs: config.upstreamRetryBudgetMs,
+      firstByteTimeoutMs: config.upstreamFirstByteTimeoutMs,
+    },
     startedAt,
     ready,
     fetch: opts.fetch,
@@ -120,6 +133,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     generatedAdminToken: admin.generated,
     firstKey,
     catalog: () => catalog,
+    cooldowns,
     reloadCatalog,
     async stop() {
       await gateway.stop(true);

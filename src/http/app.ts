@@ -4,6 +4,8 @@ import { Elysia, ValidationError } from "elysia";
 import type { Config } from "../config.ts";
 import type { Catalog } from "../routing/catalog.ts";
 import type { HotStore } from "../store/types.ts";
+import type { Cooldowns } from "../routing/cooldown.ts";
+import type { DispatchPolicy } from "../routing/dispatch.ts";
 import type { KeyAuthenticator } from "./auth.ts";
 import { errorResponse, GatewayError, protocolForPath } from "./errors.ts";
 import { newRequestId, requestIdOf } from "./request-id.ts";
@@ -18,6 +20,8 @@ export interface GatewayDeps {
   catalog(): Catalog;
   store: HotStore;
   auth: KeyAuthenticator;
+  cooldowns: Cooldowns;
+  policy: DispatchPolicy;
   startedAt: number;
   ready(): Promise<boolean>;
   fetch?: typeof fetch;

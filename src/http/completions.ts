@@ -1,19 +1,27 @@
 // The hot path of /v1/chat/completions and /v1/messages: authenticate, resolve the model,
-// admit (one hot-store round trip), call upstream, relay, settle (one round trip).
-// No Postgres here, ever: the ledger entry goes to the hot store's stream.
+// admit (one hot-store round trip), dispatch upstream with retries and fallbacks, relay or
+// translate, settle (one round trip). No Postgres here, ever: the ledger entry goes to the
+// hot store's stream.
 import type { Config } from "../config.ts";
 import { costMicro, microToUsd, type Prices } from "../metering/money.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../metering/estimate.ts";
 import { kindForStatus, type ClientProtocol } from "../protocols/errors.ts";
 import { usageFromAnthropic, usageFromOpenAI, ZERO_USAGE, type TokenUsage } from "../protocols/usage.ts";
 import { rewriteModelField } from "../protocols/model-field.ts";
-import { adapterFor, protocolOfKind, type WireProtocol } from "../providers/index.ts";
+import { TranslationError, type TranslateContext } from "../protocols/translate/types.ts";
+import { adapterFor, protocolOfKind, type UpstreamCall } from "../providers/index.ts";
 import { scrubUpstreamMessage } from "../providers/scrub.ts";
 import type { Catalog, CatalogModel, Deployment } from "../routing/catalog.ts";
+import type { Cooldowns } from "../routing/cooldown.ts";
+import { dispatch, type DispatchPolicy, type Failure } from "../routing/dispatch.ts";
+import { orderDeployments } from "../routing/select.ts";
 import type { HotStore, KeyRecord, LedgerEntry } from "../store/types.ts";
 import type { KeyAuthenticator } from "./auth.ts";
+import { bridgeFor, type Bridge } from "./bridges.ts";
 import { GatewayError } from "./errors.ts";
-import { relaySse, type StreamOutcome } from "./stream-relay.ts";
+import { relaySse } from "./stream-relay.ts";
+import { relayTranslated } from "./translate-relay.ts";
+import type { DrainPolicy, StreamBilling, StreamOutcome } from "./stream-common.ts";
 import { limitHeaders, telemetryNames, type TelemetryNames } from "./telemetry.ts";
 
 export interface CompletionDeps {
@@ -21,25 +29,26 @@ export interface CompletionDeps {
   catalog(): Catalog;
   store: HotStore;
   auth: KeyAuthenticator;
+  cooldowns: Cooldowns;
+  policy: DispatchPolicy;
   /** Upstream fetch, injectable for tests. */
   fetch?: typeof fetch;
+  /** Hook for extra request-path checks (capabilities), run before admission. */
+  checkRequest?(protocol: ClientProtocol, body: Record<string, unknown>, ctx: TranslateContext): void;
 }
 
-const WIRE_OF_CLIENT: Record<ClientProtocol, WireProtocol> = {
-  openai: "openai-chat",
-  anthropic: "anthropic-messages",
-};
-
-const ENDPOINT_OF_WIRE: Partial<Record<WireProtocol, string>> = {
-  "openai-chat": "/v1/chat/completions",
-  "anthropic-messages": "/v1/messages",
-};
-
 type Body = Record<string, unknown> & { model: string };
+
+interface Route {
+  deployment: Deployment;
+  bridge: Bridge;
+  ctx: TranslateContext;
+}
 
 export function createCompletionHandler(deps: CompletionDeps) {
   const names: TelemetryNames = telemetryNames(deps.config.headerPrefix);
   const doFetch = deps.fetch ?? fetch;
+  const drain: DrainPolicy = { maxMs: deps.config.drainMs, maxConcurrent: deps.config.maxDrains, active: { count: 0 } };
 
   return async function handleCompletion(
     request: Request,
@@ -54,43 +63,43 @@ export function createCompletionHandler(deps: CompletionDeps) {
       });
     }
     const model = resolveModel(deps.catalog(), body.model, key);
-    const deployment = model.deployments[0];
-    if (!deployment) throw new GatewayError("overloaded", `The model '${model.id}' has no available deployment right now.`);
-    const upstreamWire = protocolOfKind(deployment.provider.kind);
-    if (upstreamWire !== WIRE_OF_CLIENT[protocol]) {
-      const other = ENDPOINT_OF_WIRE[upstreamWire];
-      throw new GatewayError(
-        "invalid_request",
-        other
-          ? `The model '${model.id}' is not yet available on this endpoint; call it through ${other}.`
-          : `The model '${model.id}' is not yet available on this endpoint.`,
-        { param: "model", code: "model_not_available_on_endpoint" },
-      );
-    }
-
+    const routes = routesFor(model, protocol, deps.cooldowns);
+    const first = routes[0]!;
     const stream = body.stream === true;
-    const upstreamBody: Record<string, unknown> = { ...body, model: deployment.upstreamModel };
     const clientWantsUsage = protocol === "openai" && hasIncludeUsage(body.stream_options);
-    if (protocol === "openai" && stream) {
-      // Usage is how we bill: always ask for it, and drop it again if the client did not.
-      const so = typeof body.stream_options === "object" && body.stream_options ? body.stream_options : {};
-      upstreamBody.stream_options = { ...so, include_usage: true };
-    }
-    const upstreamJson = JSON.stringify(upstreamBody);
 
-    const maxOutput = requestedMaxOutput(body, protocol) ?? model.maxOutput;
-    const holdMicro = costMicro(
-      { ...ZERO_USAGE, inputTokens: estimateInputTokens(upstreamJson), outputTokens: Math.min(maxOutput, model.maxOutput) },
-      model.prices,
-    );
-    const nowMs = Date.now();
+    const prepared = new Map<Deployment, UpstreamCall>();
+    const prepare = (route: Route): UpstreamCall => {
+      let call = prepared.get(route.deployment);
+      if (call) return call;
+      const adapter = adapterFor(route.deployment.provider.kind)!;
+      let upstreamBody = withTranslationErrors(() => route.bridge.request(body, route.ctx));
+      if (stream && protocolOfKind(route.deployment.provider.kind) === "openai-chat") {
+        // Usage is how we bill: always ask for it, and drop it again if the client did not.
+        const so = typeof upstreamBody.stream_options === "object" && upstreamBody.stream_options ? upstreamBody.stream_options : {};
+        upstreamBody = { ...upstreamBody, stream_options: { ...so, include_usage: true } };
+      }
+      call = adapter.buildCall(route.deployment.provider, upstreamBody, request.headers, {
+        upstreamModel: route.deployment.upstreamModel,
+        stream,
+      });
+      prepared.set(route.deployment, call);
+      return call;
+    };
+
+    deps.checkRequest?.(protocol, body, first.ctx);
+    // Translating the first route now turns an untranslatable request into a 400 before any
+    // admission, and sizes the hold from what will actually be sent.
+    const firstCall = prepare(first);
+    const maxOutput = Math.min(requestedMaxOutput(body, protocol) ?? model.maxOutput, model.maxOutput);
+    const holdMicro = costMicro({ ...ZERO_USAGE, inputTokens: estimateInputTokens(firstCall.body), outputTokens: maxOutput }, model.prices);
     const admission = await deps.store.admit({
       requestId,
       userId: key.userId,
       limits: key.limits,
       holdMicro,
       leaseMs: deps.config.leaseMs,
-      nowMs,
+      nowMs: Date.now(),
     });
     if (!admission.ok) throw refusal(admission.reason, admission.retryAfterSeconds, key, holdMicro, admission.balanceMicro, deps.config.creditUsd);
 
@@ -103,9 +112,30 @@ export function createCompletionHandler(deps: CompletionDeps) {
         .settle({ requestId, userId: key.userId, costMicro: 0n, limits: key.limits, nowMs: Date.now(), entry: null })
         .catch((err: unknown) => console.error(`[sluice] release of ${requestId} failed:`, err));
 
+    let result;
+    try {
+      const byDeployment = new Map(routes.map((r) => [r.deployment, r]));
+      result = await dispatch({
+        deployments: routes.map((r) => r.deployment),
+        prepare: (d) => prepare(byDeployment.get(d)!),
+        fetch: doFetch,
+        cooldowns: deps.cooldowns,
+        policy: deps.policy,
+      });
+    } catch (err) {
+      await release();
+      throw err instanceof TranslationError ? translationError(err) : err;
+    }
+    if (!result.ok) {
+      await release();
+      throw upstreamError(result.failure, model, protocol, result.attempts, result.retryAfterMs);
+    }
+    const route = byDeploymentRoute(routes, result.deployment);
+    const upstreamJson = prepared.get(route.deployment)!.body;
+
     const settle = async (usage: TokenUsage, estimated: boolean, status: LedgerEntry["status"]): Promise<bigint> => {
       const cost = costMicro(usage, model.prices);
-      const entry = ledgerEntry(requestId, key, model, usage, cost, estimated, status);
+      const entry = ledgerEntry(requestId, key, model, route.deployment, usage, cost, estimated, status);
       try {
         await deps.store.settle({ requestId, userId: key.userId, costMicro: cost, limits: key.limits, nowMs: Date.now(), entry });
       } catch (err) {
@@ -114,57 +144,98 @@ export function createCompletionHandler(deps: CompletionDeps) {
       return cost;
     };
 
-    const adapter = adapterFor(deployment.provider.kind);
-    if (!adapter) {
-      await release();
-      throw new GatewayError("overloaded", `The model '${model.id}' is not available right now.`);
-    }
-    const call = adapter.buildCall(deployment.provider, upstreamBody, request.headers, {
-      upstreamModel: deployment.upstreamModel,
-      stream,
-    });
-    const abort = new AbortController();
-    let upstream: Response;
-    try {
-      upstream = await doFetch(call.url, { method: "POST", headers: call.headers, body: call.body, signal: abort.signal });
-    } catch {
-      await release();
-      throw new GatewayError("upstream", `The model '${model.id}' could not be reached. Nothing was billed; please retry.`);
-    }
-
-    if (!upstream.ok) {
-      await release();
-      throw await upstreamError(upstream, deployment, model);
-    }
-
     if (!stream) {
-      const text = await upstream.text();
+      const text = await result.response.text();
       const parsed = parseJson(text);
-      const usage = parsed ? usageOf(protocol, parsed) : null;
+      let translated: Record<string, unknown> | null = null;
+      if (!route.bridge.passThrough) {
+        if (!parsed) {
+          await release();
+          throw new GatewayError("upstream", `The model '${model.id}' returned a response that could not be read. Nothing was billed.`);
+        }
+        translated = route.bridge.response(parsed, route.ctx);
+      }
+      // Usage in the upstream's own terms where we read them (OpenAI, Anthropic), else as translated.
+      const usage =
+        (parsed ? usageOf(protocolOfKind(route.deployment.provider.kind), parsed) : null) ??
+        (translated ? usageOf(protocol === "anthropic" ? "anthropic-messages" : "openai-chat", translated) : null);
       const cost = await settle(usage ?? estimateFallback(upstreamJson, text.length), usage === null, "ok");
       headers["content-type"] = "application/json";
       headers[names.cost] = microToUsd(cost, deps.config.creditUsd);
-      return new Response(rewriteModelField(text, model.id), { status: 200, headers });
+      const out = translated ? JSON.stringify(translated) : rewriteModelField(text, model.id);
+      return new Response(out, { status: 200, headers });
     }
 
     const includeCost = request.headers.get(names.includeCost) === "true";
-    const body$ = relaySse({
-      upstream: upstream.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+    const upstreamBody = result.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    const abort = result.abort;
+    const settleStream = async (b: StreamBilling) => {
+      const billed = usageForOutcome(b, upstreamJson);
+      const cost = await settle(billed.usage, billed.estimated, statusOf(b.outcome));
+      return microToUsd(cost, deps.config.creditUsd);
+    };
+    const common = {
+      upstream: upstreamBody,
       protocol,
-      publicModel: model.id,
-      stripUsageChunk: !clientWantsUsage,
       includeCost,
+      settle: settleStream,
       abortUpstream: () => abort.abort(),
-      settle: async (usage, deliveredChars, outcome) => {
-        const billed = usageForOutcome(usage, deliveredChars, outcome, upstreamJson);
-        const cost = await settle(billed.usage, billed.estimated, statusOf(outcome));
-        return microToUsd(cost, deps.config.creditUsd);
-      },
-    });
+      idleTimeoutMs: deps.config.streamIdleTimeoutMs,
+      drain,
+    };
+    const out = route.bridge.passThrough
+      ? relaySse({ ...common, publicModel: model.id, stripUsageChunk: !clientWantsUsage })
+      : relayTranslated({ ...common, translator: route.bridge.stream(route.ctx, { includeUsage: clientWantsUsage }) });
     headers["content-type"] = "text/event-stream; charset=utf-8";
     headers["cache-control"] = "no-cache";
-    return new Response(body$, { status: 200, headers });
+    return new Response(out, { status: 200, headers });
   };
+}
+
+function byDeploymentRoute(routes: Route[], d: Deployment): Route {
+  return routes.find((r) => r.deployment === d)!;
+}
+
+/** Every deployment reachable from this endpoint, in the order they should be tried. */
+function routesFor(model: CatalogModel, protocol: ClientProtocol, cooldowns: Cooldowns): Route[] {
+  const routes: Route[] = [];
+  for (const deployment of orderDeployments(model.deployments, (d) => cooldowns.healthy(d.id))) {
+    const bridge = bridgeFor(protocol, protocolOfKind(deployment.provider.kind));
+    if (!bridge || !adapterFor(deployment.provider.kind)) continue;
+    routes.push({
+      deployment,
+      bridge,
+      ctx: {
+        publicModel: model.id,
+        upstreamModel: deployment.upstreamModel,
+        maxOutput: model.maxOutput,
+        flags: { reasoning: model.flags.has("reasoning"), vision: model.flags.has("vision") },
+      },
+    });
+  }
+  if (routes.length === 0) {
+    const wire = model.deployments[0] ? protocolOfKind(model.deployments[0].provider.kind) : null;
+    const other = wire === "openai-chat" ? "/v1/chat/completions" : wire === "anthropic-messages" ? "/v1/messages" : null;
+    const hint = other ? `; call it through ${other}` : "";
+    throw new GatewayError("invalid_request", `The model '${model.id}' is not available on this endpoint yet${hint}.`, {
+      param: "model",
+      code: "model_not_available_on_endpoint",
+    });
+  }
+  return routes;
+}
+
+function withTranslationErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TranslationError) throw translationError(err);
+    throw err;
+  }
+}
+
+function translationError(err: TranslationError): GatewayError {
+  return new GatewayError("invalid_request", err.message, { param: err.param, code: "unsupported_parameter" });
 }
 
 function resolveModel(catalog: Catalog, id: string, key: KeyRecord): CatalogModel {
@@ -224,9 +295,10 @@ function requestedMaxOutput(body: Body, protocol: ClientProtocol): number | null
   return null;
 }
 
-function usageOf(protocol: ClientProtocol, json: Record<string, unknown>): TokenUsage | null {
+function usageOf(wire: string, json: Record<string, unknown>): TokenUsage | null {
+  if (wire === "gemini") return null;
   if (!json.usage || typeof json.usage !== "object") return null;
-  return protocol === "anthropic" ? usageFromAnthropic(json.usage) : usageFromOpenAI(json.usage);
+  return wire === "anthropic-messages" ? usageFromAnthropic(json.usage) : usageFromOpenAI(json.usage);
 }
 
 function estimateFallback(requestJson: string, outputChars: number): TokenUsage {
@@ -234,19 +306,14 @@ function estimateFallback(requestJson: string, outputChars: number): TokenUsage 
 }
 
 /**
- * What a stream is billed: the upstream's own usage when it reported it. A stream cut short
- * (by the upstream or the client) before usage arrived is billed for the input we sent plus
- * the output delivered, estimated, and marked so in the ledger.
+ * What a stream is billed: the upstream's own final usage when it arrived. A stream cut short
+ * (by the upstream or the client) before that is billed for the input (as reported, else
+ * estimated from what we sent) plus the output delivered, estimated, and marked so.
  */
-function usageForOutcome(
-  usage: TokenUsage | null,
-  deliveredChars: number,
-  outcome: StreamOutcome,
-  requestJson: string,
-): { usage: TokenUsage; estimated: boolean } {
-  if (usage && (outcome === "complete" || usage.outputTokens > 0)) return { usage, estimated: false };
-  const estimate = estimateFallback(requestJson, deliveredChars);
-  if (usage) return { usage: { ...usage, outputTokens: estimate.outputTokens }, estimated: true };
+function usageForOutcome(b: StreamBilling, requestJson: string): { usage: TokenUsage; estimated: boolean } {
+  if (b.usage && b.usageFinal) return { usage: b.usage, estimated: false };
+  const estimate = estimateFallback(requestJson, b.deliveredChars);
+  if (b.usage) return { usage: { ...b.usage, outputTokens: estimate.outputTokens, reasoningTokens: 0 }, estimated: true };
   return { usage: estimate, estimated: true };
 }
 
@@ -258,6 +325,7 @@ function ledgerEntry(
   requestId: string,
   key: KeyRecord,
   model: CatalogModel,
+  deployment: Deployment,
   usage: TokenUsage,
   cost: bigint,
   estimated: boolean,
@@ -280,6 +348,7 @@ function ledgerEntry(
     estimated,
     status,
     createdAtMs: Date.now(),
+    meta: { deployment: deployment.id },
   };
 }
 
@@ -296,10 +365,23 @@ function parseJson(text: string): Record<string, unknown> | null {
   }
 }
 
-/** An upstream 4xx/5xx relayed in the client's format, with the provider scrubbed out. */
-async function upstreamError(res: Response, deployment: Deployment, model: CatalogModel): Promise<GatewayError> {
-  const text = await res.text().catch(() => "");
-  const parsed = parseJson(text);
+/**
+ * The last upstream failure, in the client's format, with the provider scrubbed out. After
+ * our own retries we tell SDKs not to retry again (x-should-retry: false), so retries do not
+ * multiply into a storm.
+ */
+function upstreamError(failure: Failure, model: CatalogModel, _protocol: ClientProtocol, attempts: number, retryAfterMs: number | null): GatewayError {
+  const headers: Record<string, string> = {};
+  if (attempts > 1) headers["x-should-retry"] = "false";
+  if (retryAfterMs !== null) headers["retry-after"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  if (failure.kind === "timeout") {
+    return new GatewayError("timeout", `The model '${model.id}' did not answer in time. Nothing was billed; please retry.`, { headers });
+  }
+  if (failure.kind !== "status") {
+    return new GatewayError("upstream", `The model '${model.id}' could not be reached. Nothing was billed; please retry.`, { headers });
+  }
+  const { status, body, deployment } = failure;
+  const parsed = parseJson(body);
   const err = parsed && typeof parsed.error === "object" && parsed.error ? (parsed.error as Record<string, unknown>) : null;
   const rawMessage = typeof err?.message === "string" ? err.message : "";
   let host: string | undefined;
@@ -309,14 +391,15 @@ async function upstreamError(res: Response, deployment: Deployment, model: Catal
     host = undefined;
   }
   const scrubbed = scrubUpstreamMessage(rawMessage, { host, upstreamModel: deployment.upstreamModel, publicModel: model.id });
-  const status = res.status;
   const kind = kindForStatus(status);
-  const headers: Record<string, string> = {};
-  const retryAfter = res.headers.get("retry-after");
-  if (retryAfter && (status === 429 || status >= 500)) headers["retry-after"] = retryAfter;
-  if (status >= 500) {
-    return new GatewayError(kind, `The model '${model.id}' failed upstream (status ${status}). Nothing was billed; please retry.${scrubbed ? ` Detail: ${scrubbed}` : ""}`, {
-      status: status === 529 ? 529 : kind === "upstream" ? 502 : undefined,
+  if (status >= 500 || status === 429 || status === 408 || status === 409) {
+    const detail = scrubbed ? ` Detail: ${scrubbed}` : "";
+    const message =
+      status === 429
+        ? `The model '${model.id}' is rate limited upstream. Nothing was billed; please retry later.${detail}`
+        : `The model '${model.id}' failed upstream (status ${status}). Nothing was billed; please retry.${detail}`;
+    return new GatewayError(kind, message, {
+      status: status === 529 ? 529 : status === 429 ? 429 : kind === "upstream" ? 502 : undefined,
       headers,
     });
   }

@@ -6,8 +6,7 @@ import { rewriteModelField } from "../protocols/model-field.ts";
 import { encodeSseData, encodeSseEvent, SseFramer, sseData, sseEventName } from "../protocols/sse.ts";
 import { mergeAnthropicUsage, usageFromAnthropic, usageFromOpenAI, type TokenUsage } from "../protocols/usage.ts";
 import type { ClientProtocol } from "../protocols/errors.ts";
-
-export type StreamOutcome = "complete" | "upstream_cut" | "client_closed";
+import { readWithIdleTimeout, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
 
 export interface RelayOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -17,10 +16,10 @@ export interface RelayOptions {
   stripUsageChunk: boolean;
   /** Add `cost_usd` to the final usage event. */
   includeCost: boolean;
-  /** Charges the request; resolves to the cost in USD as a decimal string. Called once. */
-  settle(usage: TokenUsage | null, deliveredChars: number, outcome: StreamOutcome): Promise<string>;
-  /** Called when the client goes away, to stop the upstream request. */
+  settle: StreamSettle;
   abortUpstream(): void;
+  idleTimeoutMs: number;
+  drain: DrainPolicy;
 }
 
 const encoder = new TextEncoder();
@@ -30,16 +29,19 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
   const decoder = new TextDecoder();
   const framer = new SseFramer();
   let usage: TokenUsage | null = null;
+  /** The upstream's final usage report arrived (not just message_start's placeholder). */
+  let usageFinal = false;
   let settled: Promise<string> | null = null;
   let delivered = 0;
   let finished = false;
+  let clientGone = false;
 
-  const settleOnce = (outcome: StreamOutcome): Promise<string> => {
-    settled ??= opts.settle(usage, delivered, outcome);
+  const settleOnce = (outcome: "complete" | "upstream_cut"): Promise<string> => {
+    settled ??= opts.settle({ usage, usageFinal, deliveredChars: delivered, outcome: clientGone ? "client_closed" : outcome });
     return settled;
   };
 
-  /** Returns the text to send for one upstream event ("" to drop it), and whether it ends the stream. */
+  /** The text to send for one upstream event ("" to drop it), and whether it ends the stream. */
   async function onEvent(raw: string): Promise<{ out: string; last: boolean }> {
     if (opts.protocol === "openai") {
       const data = sseData(raw);
@@ -56,6 +58,7 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
         const chunk = parseObject(data);
         if (chunk && chunk.usage && typeof chunk.usage === "object") {
           usage = usageFromOpenAI(chunk.usage);
+          usageFinal = true;
           const isUsageChunk = Array.isArray(chunk.choices) && chunk.choices.length === 0;
           if (isUsageChunk) {
             const cost = await settleOnce("complete");
@@ -72,8 +75,7 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
       return { out: rewriteModelField(raw, opts.publicModel), last: false };
     }
 
-    const name = sseEventName(raw);
-    switch (name) {
+    switch (sseEventName(raw)) {
       case "message_start": {
         const msg = parseObject(sseData(raw))?.message;
         if (msg && typeof msg === "object") usage = usageFromAnthropic((msg as Record<string, unknown>).usage);
@@ -81,7 +83,10 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
       }
       case "message_delta": {
         const delta = parseObject(sseData(raw));
-        if (delta) usage = mergeAnthropicUsage(usage ?? usageFromAnthropic(null), delta.usage);
+        if (delta) {
+          usage = mergeAnthropicUsage(usage ?? usageFromAnthropic(null), delta.usage);
+          usageFinal = true;
+        }
         if (opts.includeCost && delta && delta.usage && typeof delta.usage === "object") {
           (delta.usage as Record<string, unknown>).cost_usd = await settleOnce("complete");
           return { out: encodeSseEvent("message_delta", JSON.stringify(delta)), last: false };
@@ -101,66 +106,75 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
   }
 
   /** A stream that ends without its final event gets a well-formed error event of its protocol. */
-  function cutNotice(): string {
-    const message = "The upstream stream ended before the response was complete.";
+  function cutNotice(message: string): string {
     return opts.protocol === "openai"
       ? encodeSseData(JSON.stringify({ error: { message, type: "server_error", param: null, code: "upstream_stream_cut" } }))
       : encodeSseEvent("error", JSON.stringify({ type: "error", error: { type: "api_error", message } }));
   }
 
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (finished) return;
-        let chunk: Uint8Array | null;
-        try {
-          const r = await reader.read();
-          chunk = r.done ? null : r.value;
-        } catch {
-          // A reset upstream connection ends the stream like a cut one.
-          chunk = null;
-        }
-        if (chunk === null) {
-          finished = true;
-          const rest = framer.flush() + decoder.decode();
-          let out = "";
-          if (rest.trim()) out += (await onEvent(rest)).out;
-          if (!settled) {
-            await settleOnce("upstream_cut");
-            out += cutNotice();
-          }
-          if (out) controller.enqueue(encoder.encode(out));
-          controller.close();
-          return;
-        }
+  /** Reads and processes upstream until an event worth sending (or the end). */
+  async function step(): Promise<{ out: string; done: boolean }> {
+    for (;;) {
+      const read = await readWithIdleTimeout(reader, opts.idleTimeoutMs);
+      if (read.kind !== "chunk") {
+        finished = true;
+        const rest = framer.flush() + decoder.decode();
         let out = "";
-        let last = false;
-        for (const raw of framer.push(decoder.decode(chunk, { stream: true }))) {
-          const r = await onEvent(raw);
+        if (rest.trim()) {
+          const r = await onEvent(rest);
           out += r.out;
-          if (r.last) {
-            last = true;
-            break;
-          }
+          if (r.last) return { out, done: true };
         }
-        if (last) {
+        if (!settled) {
+          await settleOnce("upstream_cut");
+          out += cutNotice(
+            read.kind === "idle"
+              ? "The upstream stopped sending; the stream was ended. You were billed only for what was delivered."
+              : "The upstream stream ended before the response was complete. You were billed only for what was delivered.",
+          );
+        }
+        if (read.kind === "idle") opts.abortUpstream();
+        return { out, done: true };
+      }
+      let out = "";
+      for (const raw of framer.push(decoder.decode(read.value, { stream: true }))) {
+        const r = await onEvent(raw);
+        out += r.out;
+        if (r.last) {
           finished = true;
-          if (out) controller.enqueue(encoder.encode(out));
-          controller.close();
           void reader.cancel().catch(() => {});
-          return;
-        }
-        if (out) {
-          controller.enqueue(encoder.encode(out));
-          return;
+          return { out, done: true };
         }
       }
+      if (out) return { out, done: false };
+    }
+  }
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (finished) return;
+      const { out, done } = await step();
+      if (out) controller.enqueue(encoder.encode(out));
+      if (done) controller.close();
     },
     async cancel() {
+      clientGone = true;
+      if (finished) return;
       finished = true;
-      opts.abortUpstream();
-      await reader.cancel().catch(() => {});
-      await settleOnce("client_closed");
+      await startDrain(opts.drain, {
+        // Keep reading so the upstream's own usage report can be billed instead of an estimate.
+        run: async () => {
+          while (!settled) {
+            const { done } = await step();
+            if (done) break;
+          }
+        },
+        abort: () => {
+          opts.abortUpstream();
+          void reader.cancel().catch(() => {});
+        },
+      });
+      await settleOnce("upstream_cut");
     },
   });
 }

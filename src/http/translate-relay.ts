@@ -1,0 +1,156 @@
+// Cross-protocol streaming: upstream SSE is parsed (eventsource-parser), translated event by
+// event, and re-encoded in the client's protocol. Like the pass-through relay, the stream is
+// settled before its closing events are sent, and a client that leaves triggers a bounded
+// drain so the upstream's usage can be billed.
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { encodeSseData, encodeSseEvent } from "../protocols/sse.ts";
+import type { ClientProtocol } from "../protocols/errors.ts";
+import type { StreamTranslator, WireEvent } from "../protocols/translate/types.ts";
+import { readWithIdleTimeout, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
+
+export interface TranslateRelayOptions {
+  upstream: ReadableStream<Uint8Array>;
+  protocol: ClientProtocol;
+  translator: StreamTranslator;
+  includeCost: boolean;
+  settle: StreamSettle;
+  abortUpstream(): void;
+  idleTimeoutMs: number;
+  drain: DrainPolicy;
+}
+
+const encoder = new TextEncoder();
+
+export function encodeWireEvents(protocol: ClientProtocol, events: WireEvent[]): string {
+  let out = "";
+  for (const ev of events) {
+    const data = typeof ev.data === "string" ? ev.data : JSON.stringify(ev.data);
+    out += protocol === "anthropic" ? encodeSseEvent(ev.event || eventType(ev.data), data) : encodeSseData(data);
+  }
+  return out;
+}
+
+function eventType(data: unknown): string {
+  return data && typeof data === "object" && typeof (data as { type?: unknown }).type === "string"
+    ? (data as { type: string }).type
+    : "message";
+}
+
+export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uint8Array> {
+  const t = opts.translator;
+  const reader = opts.upstream.getReader();
+  const decoder = new TextDecoder();
+  let pending: WireEvent[] = [];
+  let delivered = 0;
+  let settled: Promise<string> | null = null;
+  let finished = false;
+  let clientGone = false;
+  const parser = createParser({
+    onEvent(msg: EventSourceMessage) {
+      let data: unknown = msg.data;
+      if (msg.data !== "[DONE]") {
+        try {
+          data = JSON.parse(msg.data) as unknown;
+        } catch {
+          return; // a malformed event carries nothing we can translate
+        }
+      }
+      if (t.state !== "streaming") return;
+      const out = t.push({ event: msg.event ?? "", data });
+      for (const ev of out) delivered += contentChars(ev.data);
+      pending = pending.concat(out);
+    },
+  });
+
+  const settleOnce = (outcome: "complete" | "upstream_cut"): Promise<string> => {
+    settled ??= opts.settle({
+      usage: t.usage(),
+      usageFinal: t.state === "complete",
+      deliveredChars: delivered,
+      outcome: clientGone ? "client_closed" : outcome,
+    });
+    return settled;
+  };
+
+  async function step(): Promise<{ out: string; done: boolean }> {
+    for (;;) {
+      if (t.state === "complete") {
+        const cost = await settleOnce("complete");
+        const out = encodeWireEvents(opts.protocol, pending) + encodeWireEvents(opts.protocol, t.finish(opts.includeCost ? { cost_usd: cost } : undefined));
+        pending = [];
+        return { out, done: true };
+      }
+      if (t.state === "errored") {
+        await settleOnce("upstream_cut");
+        const err = t.upstreamError ?? { type: "api_error", message: "The upstream failed mid-stream." };
+        const out = encodeWireEvents(opts.protocol, pending) + encodeWireEvents(opts.protocol, t.fail(err));
+        pending = [];
+        return { out, done: true };
+      }
+      if (pending.length > 0) {
+        const out = encodeWireEvents(opts.protocol, pending);
+        pending = [];
+        return { out, done: false };
+      }
+      const read = await readWithIdleTimeout(reader, opts.idleTimeoutMs);
+      if (read.kind === "chunk") {
+        parser.feed(decoder.decode(read.value, { stream: true }));
+        continue;
+      }
+      parser.feed(decoder.decode() + "\n\n");
+      if (t.state !== "streaming") continue;
+      if (read.kind === "idle") opts.abortUpstream();
+      await settleOnce("upstream_cut");
+      const out =
+        encodeWireEvents(opts.protocol, pending) +
+        encodeWireEvents(
+          opts.protocol,
+          t.fail({
+            type: "api_error",
+            message:
+              read.kind === "idle"
+                ? "The upstream stopped sending; the stream was ended. You were billed only for what was delivered."
+                : "The upstream stream ended before the response was complete. You were billed only for what was delivered.",
+          }),
+        );
+      pending = [];
+      return { out, done: true };
+    }
+  }
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (finished) return;
+      const { out, done } = await step();
+      if (out) controller.enqueue(encoder.encode(out));
+      if (done) {
+        finished = true;
+        controller.close();
+        void reader.cancel().catch(() => {});
+      }
+    },
+    async cancel() {
+      clientGone = true;
+      if (finished) return;
+      finished = true;
+      await startDrain(opts.drain, {
+        run: async () => {
+          while (!settled) {
+            const { done } = await step();
+            if (done) break;
+          }
+        },
+        abort: () => {
+          opts.abortUpstream();
+          void reader.cancel().catch(() => {});
+        },
+      });
+      await settleOnce("upstream_cut");
+    },
+  });
+}
+
+/** Rough size of generated content in a client event, for estimating unreported output. */
+function contentChars(data: unknown): number {
+  return typeof data === "string" ? 0 : JSON.stringify(data).length / 2;
+}
