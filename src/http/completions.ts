@@ -391,6 +391,13 @@ function upstreamError(failure: Failure, model: CatalogModel, _protocol: ClientP
     host = undefined;
   }
   const scrubbed = scrubUpstreamMessage(rawMessage, { host, upstreamModel: deployment.upstreamModel, publicModel: model.id });
+  if (status === 401 || status === 403) {
+    // The client's key is fine; ours for the provider is not. Never say "invalid API key" here.
+    console.error(`[sluice] provider of deployment ${deployment.id} refused our credentials (status ${status})`);
+    return new GatewayError("upstream", `The model '${model.id}' is temporarily unavailable (upstream configuration). Nothing was billed.`, {
+      headers,
+    });
+  }
   const kind = kindForStatus(status);
   if (status >= 500 || status === 429 || status === 408 || status === 409) {
     const detail = scrubbed ? ` Detail: ${scrubbed}` : "";

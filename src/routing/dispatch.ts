@@ -4,7 +4,7 @@
 import type { UpstreamCall } from "../providers/index.ts";
 import type { Deployment } from "./catalog.ts";
 import type { Cooldowns } from "./cooldown.ts";
-import { backoffMs, isRetryableStatus, retryAfterMs } from "./retry.ts";
+import { backoffMs, isProviderAuthFailure, isRetryableStatus, retryAfterMs } from "./retry.ts";
 
 export interface DispatchPolicy {
   /** Attempts in all, across deployments. */
@@ -89,6 +89,13 @@ export async function dispatch(input: DispatchInput): Promise<DispatchResult> {
       const body = await response.text().catch(() => "");
       last = { kind: "status", status: response.status, headers: response.headers, body, deployment };
       lastRetryAfter = retryAfterMs(response.headers);
+      if (isProviderAuthFailure(response.status)) {
+        // Our credentials for this provider are wrong: not the client's fault, and retrying
+        // the same deployment cannot help. Another deployment may.
+        cooldowns.failure(deployment.id);
+        input.onRetry?.(last);
+        break;
+      }
       if (!isRetryableStatus(response.status)) {
         // The client's own mistake: every deployment would say the same.
         return { ok: false, failure: last, attempts, retryAfterMs: lastRetryAfter };

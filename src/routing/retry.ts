@@ -5,6 +5,11 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
+/** The provider refused our key: a gateway configuration problem, never the client's. */
+export function isProviderAuthFailure(status: number): boolean {
+  return status === 401 || status === 403;
+}
+
 /** The upstream's own hint: retry-after-ms, else retry-after (seconds or an HTTP date). */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | null {
   const ms = headers.get("retry-after-ms");
