@@ -3,7 +3,7 @@ import { loadConfig } from "./config.ts";
 import { startSluice } from "./server.ts";
 
 const config = loadConfig();
-const sluice = await startSluice(config, { bootstrapFirstKey: true });
+const sluice = await startSluice(config, { bootstrapFirstKey: true, processMetrics: true });
 
 const storage = config.databaseUrl ? "Postgres" : `embedded PGlite in ${config.dataDir}`;
 const hot = config.redisUrl

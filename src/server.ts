@@ -20,6 +20,9 @@ import { createGatewayApp } from "./http/app.ts";
 import { creditsToMicro } from "./metering/money.ts";
 import { Cooldowns } from "./routing/cooldown.ts";
 import { DEFAULT_POLICY } from "./routing/dispatch.ts";
+import { Metrics } from "./observability/metrics.ts";
+import { Elysia } from "elysia";
+import { opsRoutes } from "../admin/routes/ops.ts";
 
 export interface Sluice {
   config: Config;
@@ -34,6 +37,7 @@ export interface Sluice {
   firstKey: string | null;
   catalog(): Catalog;
   cooldowns: Cooldowns;
+  metrics: Metrics;
   reloadCatalog(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -41,6 +45,8 @@ export interface Sluice {
 export interface StartOptions {
   /** Use port 0 for both servers (tests). */
   ephemeralPorts?: boolean;
+  /** Include process metrics (CPU, memory, event loop) in /metrics; off in tests. */
+  processMetrics?: boolean;
   /** Create a first user and key when the database has no users. */
   bootstrapFirstKey?: boolean;
   fetch?: typeof fetch;
@@ -81,6 +87,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   const auth = new KeyAuthenticator(store);
   await auth.start();
 
+  const metrics = new Metrics({ defaults: opts.processMetrics ?? false });
   const cooldowns = new Cooldowns(store);
   await cooldowns.start();
 
@@ -92,6 +99,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     store,
     auth,
     cooldowns,
+    metrics,
     policy: {
       ...DEFAULT_POLICY,
       maxAttempts: config.upstreamMaxAttempts,
@@ -108,13 +116,20 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     // Long generations stream for minutes; Bun's default idle timeout (10 s) would cut them.
     idleTimeout: 255,
   });
-  const adminApp = createAdminApp({
-    database,
-    store,
-    adminTokenHash: admin.hash,
-    defaultLimits: config.defaultLimits,
-    signupMicro: creditsToMicro(config.signupCredits),
-  }).listen({ port: opts.ephemeralPorts ? 0 : config.adminPort, hostname: config.host });
+  // /metrics sits beside the admin API, outside its token check, for Prometheus scrapers on
+  // the private admin port.
+  const adminApp = new Elysia()
+    .use(
+      createAdminApp({
+        database,
+        store,
+        adminTokenHash: admin.hash,
+        defaultLimits: config.defaultLimits,
+        signupMicro: creditsToMicro(config.signupCredits),
+      }),
+    )
+    .use(opsRoutes({ metrics, cooldowns, store }))
+    .listen({ port: opts.ephemeralPorts ? 0 : config.adminPort, hostname: config.host });
 
   const flusher = new LedgerFlusher(database, store, {
     consumer: `${hostname()}:${process.pid}:${startedAt}`,
@@ -134,6 +149,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     firstKey,
     catalog: () => catalog,
     cooldowns,
+    metrics,
     reloadCatalog,
     async stop() {
       await gateway.stop(true);

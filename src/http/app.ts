@@ -6,11 +6,13 @@ import type { Catalog } from "../routing/catalog.ts";
 import type { HotStore } from "../store/types.ts";
 import type { Cooldowns } from "../routing/cooldown.ts";
 import type { DispatchPolicy } from "../routing/dispatch.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { KeyAuthenticator } from "./auth.ts";
 import { errorResponse, GatewayError, protocolForPath } from "./errors.ts";
 import { newRequestId, requestIdOf } from "./request-id.ts";
 import { readBodyText } from "./body.ts";
 import { completionRoutes } from "./routes/completions.ts";
+import { countTokensRoutes } from "./routes/count-tokens.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { balanceRoutes } from "./routes/balance.ts";
@@ -22,6 +24,7 @@ export interface GatewayDeps {
   auth: KeyAuthenticator;
   cooldowns: Cooldowns;
   policy: DispatchPolicy;
+  metrics: Metrics;
   startedAt: number;
   ready(): Promise<boolean>;
   fetch?: typeof fetch;
@@ -66,7 +69,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     .use(healthRoutes(deps))
     .use(modelRoutes(deps))
     .use(balanceRoutes({ store: deps.store, auth: deps.auth, creditUsd: deps.config.creditUsd }))
-    .use(completionRoutes(deps));
+    .use(completionRoutes(deps))
+    .use(countTokensRoutes(deps));
 }
 
 /** A 400 naming the first field at fault, e.g. "messages.0.role: Expected string". */

@@ -17,6 +17,7 @@ import { dispatch, type DispatchPolicy, type Failure } from "../routing/dispatch
 import { orderDeployments } from "../routing/select.ts";
 import type { HotStore, KeyRecord, LedgerEntry } from "../store/types.ts";
 import type { KeyAuthenticator } from "./auth.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { bridgeFor, type Bridge } from "./bridges.ts";
 import { GatewayError } from "./errors.ts";
 import { relaySse } from "./stream-relay.ts";
@@ -31,6 +32,7 @@ export interface CompletionDeps {
   auth: KeyAuthenticator;
   cooldowns: Cooldowns;
   policy: DispatchPolicy;
+  metrics: Metrics;
   /** Upstream fetch, injectable for tests. */
   fetch?: typeof fetch;
   /** Hook for extra request-path checks (capabilities), run before admission. */
@@ -50,12 +52,23 @@ export function createCompletionHandler(deps: CompletionDeps) {
   const doFetch = deps.fetch ?? fetch;
   const drain: DrainPolicy = { maxMs: deps.config.drainMs, maxConcurrent: deps.config.maxDrains, active: { count: 0 } };
 
-  return async function handleCompletion(
-    request: Request,
-    body: Body,
-    protocol: ClientProtocol,
-    requestId: string,
-  ): Promise<Response> {
+  const endpointOf = (p: ClientProtocol) => (p === "anthropic" ? "messages" : "chat_completions");
+  const { metrics } = deps;
+
+  return async function handleCompletion(request: Request, body: Body, protocol: ClientProtocol, requestId: string): Promise<Response> {
+    const started = performance.now();
+    try {
+      const res = await handle(request, body, protocol, requestId, started);
+      metrics.requests.inc({ endpoint: endpointOf(protocol), model: modelLabel(deps.catalog(), body.model), status: "2xx" });
+      return res;
+    } catch (err) {
+      const status = err instanceof GatewayError ? err.status : 500;
+      metrics.requests.inc({ endpoint: endpointOf(protocol), model: modelLabel(deps.catalog(), body.model), status: metrics.statusClass(status) });
+      throw err;
+    }
+  };
+
+  async function handle(request: Request, body: Body, protocol: ClientProtocol, requestId: string, started: number): Promise<Response> {
     const key = await deps.auth.authenticate(request.headers);
     if (!key) {
       throw new GatewayError("authentication", "Missing or invalid API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.", {
@@ -113,6 +126,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
         .catch((err: unknown) => console.error(`[sluice] release of ${requestId} failed:`, err));
 
     let result;
+    const upstreamStarted = performance.now();
     try {
       const byDeployment = new Map(routes.map((r) => [r.deployment, r]));
       result = await dispatch({
@@ -121,6 +135,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
         fetch: doFetch,
         cooldowns: deps.cooldowns,
         policy: deps.policy,
+        onRetry: (f) => metrics.retries.inc({ deployment: f.deployment.id, reason: f.kind === "status" ? String(f.status) : f.kind }),
       });
     } catch (err) {
       await release();
@@ -132,6 +147,14 @@ export function createCompletionHandler(deps: CompletionDeps) {
     }
     const route = byDeploymentRoute(routes, result.deployment);
     const upstreamJson = prepared.get(route.deployment)!.body;
+    if (route !== first) metrics.fallbacks.inc({ model: model.id });
+    const upstreamSeconds = (performance.now() - upstreamStarted) / 1000;
+    const observeHeaders = () => {
+      const total = (performance.now() - started) / 1000;
+      metrics.latency.observe({ phase: "total", model: model.id }, total);
+      metrics.latency.observe({ phase: "upstream", model: model.id }, upstreamSeconds);
+      metrics.latency.observe({ phase: "overhead", model: model.id }, Math.max(0, total - upstreamSeconds));
+    };
 
     const settle = async (usage: TokenUsage, estimated: boolean, status: LedgerEntry["status"]): Promise<bigint> => {
       const cost = costMicro(usage, model.prices);
@@ -141,6 +164,11 @@ export function createCompletionHandler(deps: CompletionDeps) {
       } catch (err) {
         console.error(`[sluice] settlement of ${requestId} failed:`, err);
       }
+      metrics.costMicro.inc({ model: model.id }, Number(cost));
+      metrics.tokens.inc({ model: model.id, kind: "input" }, usage.inputTokens);
+      metrics.tokens.inc({ model: model.id, kind: "output" }, usage.outputTokens);
+      if (usage.cacheReadTokens) metrics.tokens.inc({ model: model.id, kind: "cache_read" }, usage.cacheReadTokens);
+      if (usage.cacheWriteTokens) metrics.tokens.inc({ model: model.id, kind: "cache_write" }, usage.cacheWriteTokens);
       return cost;
     };
 
@@ -163,13 +191,16 @@ export function createCompletionHandler(deps: CompletionDeps) {
       headers["content-type"] = "application/json";
       headers[names.cost] = microToUsd(cost, deps.config.creditUsd);
       const out = translated ? JSON.stringify(translated) : rewriteModelField(text, model.id);
+      observeHeaders();
       return new Response(out, { status: 200, headers });
     }
 
     const includeCost = request.headers.get(names.includeCost) === "true";
     const upstreamBody = result.response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
     const abort = result.abort;
+    metrics.activeStreams.inc();
     const settleStream = async (b: StreamBilling) => {
+      metrics.activeStreams.dec();
       const billed = usageForOutcome(b, upstreamJson);
       const cost = await settle(billed.usage, billed.estimated, statusOf(b.outcome));
       return microToUsd(cost, deps.config.creditUsd);
@@ -188,8 +219,14 @@ export function createCompletionHandler(deps: CompletionDeps) {
       : relayTranslated({ ...common, translator: route.bridge.stream(route.ctx, { includeUsage: clientWantsUsage }) });
     headers["content-type"] = "text/event-stream; charset=utf-8";
     headers["cache-control"] = "no-cache";
+    observeHeaders();
     return new Response(out, { status: 200, headers });
-  };
+  }
+}
+
+/** Unknown model ids collapse into one label so a client cannot grow the label set. */
+function modelLabel(catalog: Catalog, id: unknown): string {
+  return typeof id === "string" && catalog.get(id) ? id : "unknown";
 }
 
 function byDeploymentRoute(routes: Route[], d: Deployment): Route {

@@ -142,3 +142,15 @@ describe("mid-stream failures", () => {
     expect(rows[0]!.input_tokens).toBeGreaterThan(0);
   });
 });
+
+test("metrics show requests, retries, fallbacks and latency by model and deployment", async () => {
+  const res = await fetch(`${h.sluice.adminUrl}/metrics`);
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  expect(text).toMatch(/sluice_requests_total\{endpoint="chat_completions",model="deepseek-v4-flash",status="2xx"\} [1-9]/);
+  expect(text).toMatch(/sluice_upstream_retries_total\{deployment="deepseek-v4-flash@deepseek",reason="network"\} [1-9]/);
+  expect(text).toMatch(/sluice_fallbacks_total\{model="deepseek-v4-flash"\} [1-9]/);
+  expect(text).toMatch(/sluice_request_duration_seconds_count\{phase="overhead",model="deepseek-v4-flash"\} [1-9]/);
+  expect(text).toContain("sluice_ledger_pending_entries");
+  expect(text).not.toMatch(/127\.0\.0\.1|api_key|sk-/);
+});
