@@ -207,6 +207,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
     };
     const common = {
       upstream: upstreamBody,
+      scrub: (message: string) => scrubFor(route.deployment, model)(message),
       protocol,
       includeCost,
       settle: settleStream,
@@ -222,6 +223,16 @@ export function createCompletionHandler(deps: CompletionDeps) {
     observeHeaders();
     return new Response(out, { status: 200, headers });
   }
+}
+
+function scrubFor(deployment: Deployment, model: CatalogModel): (message: string) => string {
+  let host: string | undefined;
+  try {
+    host = new URL(deployment.provider.baseUrl).host;
+  } catch {
+    host = undefined;
+  }
+  return (message) => scrubUpstreamMessage(message, { host, upstreamModel: deployment.upstreamModel, publicModel: model.id });
 }
 
 /** Unknown model ids collapse into one label so a client cannot grow the label set. */
@@ -421,13 +432,7 @@ function upstreamError(failure: Failure, model: CatalogModel, _protocol: ClientP
   const parsed = parseJson(body);
   const err = parsed && typeof parsed.error === "object" && parsed.error ? (parsed.error as Record<string, unknown>) : null;
   const rawMessage = typeof err?.message === "string" ? err.message : "";
-  let host: string | undefined;
-  try {
-    host = new URL(deployment.provider.baseUrl).host;
-  } catch {
-    host = undefined;
-  }
-  const scrubbed = scrubUpstreamMessage(rawMessage, { host, upstreamModel: deployment.upstreamModel, publicModel: model.id });
+  const scrubbed = scrubFor(deployment, model)(rawMessage);
   if (status === 401 || status === 403) {
     // The client's key is fine; ours for the provider is not. Never say "invalid API key" here.
     console.error(`[sluice] provider of deployment ${deployment.id} refused our credentials (status ${status})`);

@@ -18,6 +18,8 @@ export interface RelayOptions {
   includeCost: boolean;
   settle: StreamSettle;
   abortUpstream(): void;
+  /** Removes what identifies the provider from an upstream error message. */
+  scrub(message: string): string;
   idleTimeoutMs: number;
   drain: DrainPolicy;
 }
@@ -50,9 +52,10 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
         return { out: raw, last: true };
       }
       if (data.startsWith('{"error"')) {
-        // The upstream failed mid-stream and said so in its own protocol: relay it as the end.
+        // The upstream failed mid-stream and said so in its own protocol: relay it as the end,
+        // with the provider scrubbed from its message.
         await settleOnce("upstream_cut");
-        return { out: raw, last: true };
+        return { out: scrubErrorEvent(raw, data, opts.scrub, (json) => encodeSseData(json)), last: true };
       }
       if (data.includes('"usage"') && !data.includes('"usage":null')) {
         const chunk = parseObject(data);
@@ -71,7 +74,9 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
           }
         }
       }
-      delivered += data.length;
+      // Only generated text counts toward an output estimate, not the JSON around it, and
+      // only what reaches the client (events read while draining after it left do not).
+      if (!clientGone) delivered += openaiContentChars(data);
       return { out: rewriteModelField(raw, opts.publicModel), last: false };
     }
 
@@ -98,9 +103,11 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
         return { out: raw, last: true };
       case "error":
         await settleOnce("upstream_cut");
-        return { out: raw, last: true };
+        return { out: scrubErrorEvent(raw, sseData(raw), opts.scrub, (json) => encodeSseEvent("error", json)), last: true };
+      case "content_block_delta":
+        if (!clientGone) delivered += anthropicDeltaChars(sseData(raw));
+        return { out: raw, last: false };
       default:
-        delivered += raw.length;
         return { out: raw, last: false };
     }
   }
@@ -179,6 +186,15 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
   });
 }
 
+function scrubErrorEvent(raw: string, data: string, scrub: (m: string) => string, encode: (json: string) => string): string {
+  const parsed = parseObject(data);
+  const error = parsed?.error;
+  if (!parsed || !error || typeof error !== "object") return raw;
+  const e = error as Record<string, unknown>;
+  if (typeof e.message === "string") e.message = scrub(e.message);
+  return encode(JSON.stringify(parsed));
+}
+
 function parseObject(data: string): Record<string, unknown> | null {
   try {
     const v: unknown = JSON.parse(data);
@@ -186,4 +202,37 @@ function parseObject(data: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+function textLength(v: unknown): number {
+  return typeof v === "string" ? v.length : 0;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Characters of generated content in an OpenAI chunk: text, reasoning, refusal, tool calls. */
+function openaiContentChars(data: string): number {
+  if (!data.includes('"delta"')) return 0;
+  const choices = parseObject(data)?.choices;
+  if (!Array.isArray(choices)) return 0;
+  let n = 0;
+  for (const choice of choices) {
+    const d = isObject(choice) && isObject(choice.delta) ? choice.delta : null;
+    if (!d) continue;
+    n += textLength(d.content) + textLength(d.reasoning_content) + textLength(d.reasoning) + textLength(d.refusal);
+    if (Array.isArray(d.tool_calls)) {
+      for (const call of d.tool_calls) {
+        if (isObject(call) && isObject(call.function)) n += textLength(call.function.name) + textLength(call.function.arguments);
+      }
+    }
+  }
+  return n;
+}
+
+/** Characters of generated content in an Anthropic content_block_delta: text, thinking, tool input JSON. */
+function anthropicDeltaChars(data: string): number {
+  const d = parseObject(data)?.delta;
+  return isObject(d) ? textLength(d.text) + textLength(d.thinking) + textLength(d.partial_json) : 0;
 }

@@ -15,6 +15,8 @@ export interface TranslateRelayOptions {
   includeCost: boolean;
   settle: StreamSettle;
   abortUpstream(): void;
+  /** Removes what identifies the provider from an upstream error message. */
+  scrub(message: string): string;
   idleTimeoutMs: number;
   drain: DrainPolicy;
 }
@@ -82,7 +84,8 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
       }
       if (t.state === "errored") {
         await settleOnce("upstream_cut");
-        const err = t.upstreamError ?? { type: "api_error", message: "The upstream failed mid-stream." };
+        const upstream = t.upstreamError;
+        const err = upstream ? { type: upstream.type, message: opts.scrub(upstream.message) } : { type: "api_error", message: "The upstream failed mid-stream." };
         const out = encodeWireEvents(opts.protocol, pending) + encodeWireEvents(opts.protocol, t.fail(err));
         pending = [];
         return { out, done: true };

@@ -123,6 +123,18 @@ describe("mid-stream failures", () => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
   });
 
+  test("Anthropic client: an upstream error event is relayed without naming the provider", async () => {
+    const u = await h.newUser(100);
+    const anthropic = new Anthropic({ baseURL: h.sluice.gatewayUrl, apiKey: u.key, maxRetries: 0 });
+    const err = await anthropic.messages
+      .stream({ model: "claude-sonnet-4.6", max_tokens: 100, messages: [{ role: "user", content: "words [[mock:midstream_error=3]]" }] })
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as Error).message).toContain("overloaded_error");
+    expect((err as Error).message).not.toMatch(/anthropic/i);
+  });
+
   test("Anthropic client: a stalled upstream becomes an error event, billed for what was sent", async () => {
     const u = await h.newUser(100);
     const anthropic = new Anthropic({ baseURL: h.sluice.gatewayUrl, apiKey: u.key, maxRetries: 0 });
