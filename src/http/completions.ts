@@ -20,6 +20,7 @@ import type { KeyAuthenticator } from "./auth.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { bridgeFor, type Bridge } from "./bridges.ts";
 import { GatewayError } from "./errors.ts";
+import { refusal, resolveModel } from "./access.ts";
 import { relaySse } from "./stream-relay.ts";
 import { relayTranslated } from "./translate-relay.ts";
 import type { DrainPolicy, StreamBilling, StreamOutcome } from "./stream-common.ts";
@@ -114,7 +115,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
       leaseMs: deps.config.leaseMs,
       nowMs: Date.now(),
     });
-    if (!admission.ok) throw refusal(admission.reason, admission.retryAfterSeconds, key, holdMicro, admission.balanceMicro, deps.config.creditUsd);
+    if (!admission.ok) throw refusal(admission.reason, admission.retryAfterSeconds, key, { holdMicro, balanceMicro: admission.balanceMicro, creditUsd: deps.config.creditUsd });
 
     const headers: Record<string, string> = { "x-request-id": requestId };
     if (protocol === "anthropic") headers["request-id"] = requestId;
@@ -284,53 +285,6 @@ function withTranslationErrors<T>(fn: () => T): T {
 
 function translationError(err: TranslationError): GatewayError {
   return new GatewayError("invalid_request", err.message, { param: err.param, code: "unsupported_parameter" });
-}
-
-function resolveModel(catalog: Catalog, id: string, key: KeyRecord): CatalogModel {
-  const model = catalog.get(id);
-  if (!model || model.status !== "active") {
-    throw new GatewayError("not_found", `The model '${id}' does not exist. GET /v1/models lists the models you can use.`, {
-      param: "model",
-      code: "model_not_found",
-    });
-  }
-  if (key.allowedModels && !key.allowedModels.includes(model.id)) {
-    throw new GatewayError("permission", `This API key is not allowed to use the model '${model.id}'.`, {
-      param: "model",
-      code: "model_not_allowed",
-    });
-  }
-  return model;
-}
-
-function refusal(
-  reason: "balance" | "rpm" | "concurrency" | "spend",
-  retryAfter: number,
-  key: KeyRecord,
-  holdMicro: bigint,
-  balanceMicro: bigint,
-  creditUsd: string,
-): GatewayError {
-  if (reason === "balance") {
-    // The hold covers the worst case (max output); saying so lets the caller fit the request.
-    return new GatewayError(
-      "billing",
-      `Insufficient credit balance: this request may cost up to $${microToUsd(holdMicro, creditUsd)} ` +
-        `(its max_tokens at the model's output price) and the available balance is $${microToUsd(balanceMicro < 0n ? 0n : balanceMicro, creditUsd)}. ` +
-        "Top up, or lower max_tokens.",
-      { code: "insufficient_balance" },
-    );
-  }
-  const what =
-    reason === "rpm"
-      ? `requests per minute limit (${key.limits.rpm})`
-      : reason === "concurrency"
-        ? `concurrent requests limit (${key.limits.concurrency})`
-        : "rolling spend limit";
-  return new GatewayError("rate_limit", `Rate limit exceeded: ${what}. Retry after ${retryAfter} s.`, {
-    code: `${reason}_limit_exceeded`,
-    headers: { "retry-after": String(Math.max(1, retryAfter)) },
-  });
 }
 
 function hasIncludeUsage(so: unknown): boolean {

@@ -1,4 +1,5 @@
 import { anthropicAdapter } from "./anthropic/adapter.ts";
+import { geminiAdapter } from "./gemini/adapter.ts";
 import { openaiCompatibleAdapter } from "./openai-compatible/adapter.ts";
 import { openaiAdapter } from "./openai/adapter.ts";
 import type { ProviderAdapter, ProviderKind, WireProtocol } from "./types.ts";
@@ -9,6 +10,7 @@ const ADAPTERS: Partial<Record<ProviderKind, ProviderAdapter>> = {
   openai: openaiAdapter,
   "openai-compatible": openaiCompatibleAdapter,
   anthropic: anthropicAdapter,
+  gemini: geminiAdapter,
 };
 
 const PROTOCOL_OF_KIND: Record<ProviderKind, WireProtocol> = {

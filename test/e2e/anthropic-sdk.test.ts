@@ -10,8 +10,8 @@ beforeAll(async () => {
   h = await startHarness();
   const u = await h.newUser(100);
   client = new Anthropic({ baseURL: h.sluice.gatewayUrl, apiKey: u.key, maxRetries: 0 });
-});
-afterAll(() => h.stop());
+}, 60_000);
+afterAll(() => h.stop(), 60_000);
 
 describe("anthropic SDK through the gateway", () => {
   test("lists models in Anthropic's shape", async () => {

@@ -9,8 +9,8 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({ BODY_LIMIT_BYTES: String(64 * 1024) });
-});
-afterAll(() => h.stop());
+}, 60_000);
+afterAll(() => h.stop(), 60_000);
 
 const gw = (path: string, init?: RequestInit) => fetch(`${h.sluice.gatewayUrl}${path}`, init);
 

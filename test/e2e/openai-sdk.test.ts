@@ -12,8 +12,8 @@ beforeAll(async () => {
   const u = await h.newUser(100);
   userId = u.userId;
   client = new OpenAI({ baseURL: `${h.sluice.gatewayUrl}/v1`, apiKey: u.key, maxRetries: 0 });
-});
-afterAll(() => h.stop());
+}, 60_000);
+afterAll(() => h.stop(), 60_000);
 
 describe("openai SDK through the gateway", () => {
   test("lists the whole default catalog with our extra fields", async () => {

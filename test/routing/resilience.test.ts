@@ -19,11 +19,11 @@ beforeAll(async () => {
     "insert into deployments (id, model_id, provider_id, upstream_model, priority, weight) values ('mini@backup', 'gpt-5.4-mini', 'backup', 'mini-backup', -1, 1)",
   );
   await h.sluice.reloadCatalog();
-});
+}, 60_000);
 afterAll(async () => {
   await h.stop();
   await backup.stop();
-});
+}, 60_000);
 
 async function client(keyOptions: Record<string, unknown> = {}, maxRetries = 0) {
   const u = await h.newUser(100, keyOptions);
