@@ -20,6 +20,8 @@ export class LedgerFlusher {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private lastClaim = 0;
+  /** Entries read (so pending on this consumer) whose write or ack failed; retried next. */
+  private failed: StreamedEntry[] | null = null;
   /** Entries written to Postgres by this flusher since start (for metrics and benchmarks). */
   flushed = 0;
 
@@ -54,17 +56,28 @@ export class LedgerFlusher {
 
   async flushOnce(): Promise<number> {
     const size = this.opts.batchSize ?? 1000;
-    let batch: StreamedEntry[] = [];
-    const now = Date.now();
-    const claimIdle = this.opts.claimIdleMs ?? 30_000;
-    if (now - this.lastClaim >= claimIdle / 2) {
-      this.lastClaim = now;
-      batch = await this.store.claimLedger(this.opts.consumer, claimIdle, size);
+    // A batch whose write or ack failed is still delivered to this consumer (pending, unacked):
+    // a read of new entries never returns it again and XAUTOCLAIM would wait claimIdleMs for it,
+    // so it is retried first, on its own, until it goes through.
+    let batch: StreamedEntry[] = this.failed ?? [];
+    this.failed = null;
+    if (batch.length === 0) {
+      const now = Date.now();
+      const claimIdle = this.opts.claimIdleMs ?? 30_000;
+      if (now - this.lastClaim >= claimIdle / 2) {
+        this.lastClaim = now;
+        batch = await this.store.claimLedger(this.opts.consumer, claimIdle, size);
+      }
+      if (batch.length < size) batch = batch.concat(await this.store.readLedger(this.opts.consumer, size - batch.length, 0));
+      if (batch.length === 0) return 0;
     }
-    if (batch.length < size) batch = batch.concat(await this.store.readLedger(this.opts.consumer, size - batch.length, 0));
-    if (batch.length === 0) return 0;
-    await this.write(batch);
-    await this.store.ackLedger(batch.map((b) => b.id));
+    try {
+      await this.write(batch);
+      await this.store.ackLedger(batch.map((b) => b.id));
+    } catch (err) {
+      this.failed = batch;
+      throw err;
+    }
     this.flushed += batch.length;
     return batch.length;
   }

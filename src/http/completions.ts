@@ -9,6 +9,7 @@ import { kindForStatus, type ClientProtocol } from "../protocols/errors.ts";
 import { usageFromAnthropic, usageFromOpenAI, ZERO_USAGE, type TokenUsage } from "../protocols/usage.ts";
 import { rewriteModelField } from "../protocols/model-field.ts";
 import { TranslationError, type TranslateContext } from "../protocols/translate/types.ts";
+import { checkCapabilities } from "../protocols/translate/capabilities.ts";
 import { adapterFor, protocolOfKind, type UpstreamCall } from "../providers/index.ts";
 import { scrubUpstreamMessage } from "../providers/scrub.ts";
 import type { Catalog, CatalogModel, Deployment } from "../routing/catalog.ts";
@@ -36,8 +37,6 @@ export interface CompletionDeps {
   metrics: Metrics;
   /** Upstream fetch, injectable for tests. */
   fetch?: typeof fetch;
-  /** Hook for extra request-path checks (capabilities), run before admission. */
-  checkRequest?(protocol: ClientProtocol, body: Record<string, unknown>, ctx: TranslateContext): void;
 }
 
 type Body = Record<string, unknown> & { model: string };
@@ -101,7 +100,8 @@ export function createCompletionHandler(deps: CompletionDeps) {
       return call;
     };
 
-    deps.checkRequest?.(protocol, body, first.ctx);
+    // Images on a model without vision, reasoning on one without it: a clear 400 up front.
+    withTranslationErrors(() => checkCapabilities(protocol, body, first.ctx));
     // Translating the first route now turns an untranslatable request into a 400 before any
     // admission, and sizes the hold from what will actually be sent.
     const firstCall = prepare(first);
@@ -250,7 +250,7 @@ function routesFor(model: CatalogModel, protocol: ClientProtocol, cooldowns: Coo
   const routes: Route[] = [];
   for (const deployment of orderDeployments(model.deployments, (d) => cooldowns.healthy(d.id))) {
     const bridge = bridgeFor(protocol, protocolOfKind(deployment.provider.kind));
-    if (!bridge || !adapterFor(deployment.provider.kind)) continue;
+    if (!adapterFor(deployment.provider.kind)) continue;
     routes.push({
       deployment,
       bridge,

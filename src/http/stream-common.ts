@@ -67,3 +67,38 @@ export async function startDrain(policy: DrainPolicy, work: { run(): Promise<voi
     work.abort();
   }
 }
+
+function textLength(v: unknown): number {
+  return typeof v === "string" ? v.length : 0;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Characters of generated content in an OpenAI chunk: text, reasoning, refusal, tool calls.
+ * Cut-short streams are billed from this, so envelope JSON must not count.
+ */
+export function openaiChunkChars(chunk: unknown): number {
+  const choices = isObject(chunk) ? chunk.choices : null;
+  if (!Array.isArray(choices)) return 0;
+  let n = 0;
+  for (const choice of choices) {
+    const d = isObject(choice) && isObject(choice.delta) ? choice.delta : null;
+    if (!d) continue;
+    n += textLength(d.content) + textLength(d.reasoning_content) + textLength(d.reasoning) + textLength(d.refusal);
+    if (Array.isArray(d.tool_calls)) {
+      for (const call of d.tool_calls) {
+        if (isObject(call) && isObject(call.function)) n += textLength(call.function.name) + textLength(call.function.arguments);
+      }
+    }
+  }
+  return n;
+}
+
+/** Characters of generated content in an Anthropic content_block_delta: text, thinking, tool input JSON. */
+export function anthropicEventChars(event: unknown): number {
+  const d = isObject(event) ? event.delta : null;
+  return isObject(d) ? textLength(d.text) + textLength(d.thinking) + textLength(d.partial_json) : 0;
+}

@@ -6,7 +6,7 @@ import { rewriteModelField } from "../protocols/model-field.ts";
 import { encodeSseData, encodeSseEvent, SseFramer, sseData, sseEventName } from "../protocols/sse.ts";
 import { mergeAnthropicUsage, usageFromAnthropic, usageFromOpenAI, type TokenUsage } from "../protocols/usage.ts";
 import type { ClientProtocol } from "../protocols/errors.ts";
-import { readWithIdleTimeout, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
+import { anthropicEventChars, openaiChunkChars, readWithIdleTimeout, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
 
 export interface RelayOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -204,35 +204,11 @@ function parseObject(data: string): Record<string, unknown> | null {
   }
 }
 
-function textLength(v: unknown): number {
-  return typeof v === "string" ? v.length : 0;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Characters of generated content in an OpenAI chunk: text, reasoning, refusal, tool calls. */
+/** Characters of generated content in an OpenAI chunk (parsed only when it has a delta). */
 function openaiContentChars(data: string): number {
-  if (!data.includes('"delta"')) return 0;
-  const choices = parseObject(data)?.choices;
-  if (!Array.isArray(choices)) return 0;
-  let n = 0;
-  for (const choice of choices) {
-    const d = isObject(choice) && isObject(choice.delta) ? choice.delta : null;
-    if (!d) continue;
-    n += textLength(d.content) + textLength(d.reasoning_content) + textLength(d.reasoning) + textLength(d.refusal);
-    if (Array.isArray(d.tool_calls)) {
-      for (const call of d.tool_calls) {
-        if (isObject(call) && isObject(call.function)) n += textLength(call.function.name) + textLength(call.function.arguments);
-      }
-    }
-  }
-  return n;
+  return data.includes('"delta"') ? openaiChunkChars(parseObject(data)) : 0;
 }
 
-/** Characters of generated content in an Anthropic content_block_delta: text, thinking, tool input JSON. */
 function anthropicDeltaChars(data: string): number {
-  const d = parseObject(data)?.delta;
-  return isObject(d) ? textLength(d.text) + textLength(d.thinking) + textLength(d.partial_json) : 0;
+  return anthropicEventChars(parseObject(data));
 }

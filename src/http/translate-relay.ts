@@ -6,7 +6,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { encodeSseData, encodeSseEvent } from "../protocols/sse.ts";
 import type { ClientProtocol } from "../protocols/errors.ts";
 import type { StreamTranslator, WireEvent } from "../protocols/translate/types.ts";
-import { readWithIdleTimeout, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
+import { anthropicEventChars, openaiChunkChars, readWithIdleTimeout, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
 
 export interface TranslateRelayOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -59,7 +59,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
       }
       if (t.state !== "streaming") return;
       const out = t.push({ event: msg.event ?? "", data });
-      for (const ev of out) delivered += contentChars(ev.data);
+      if (!clientGone) for (const ev of out) delivered += opts.protocol === "openai" ? openaiChunkChars(ev.data) : anthropicEventChars(ev.data);
       pending = pending.concat(out);
     },
   });
@@ -85,7 +85,9 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
       if (t.state === "errored") {
         await settleOnce("upstream_cut");
         const upstream = t.upstreamError;
-        const err = upstream ? { type: upstream.type, message: opts.scrub(upstream.message) } : { type: "api_error", message: "The upstream failed mid-stream." };
+        const err = upstream
+          ? { type: errorTypeFor(opts.protocol, upstream.type), message: opts.scrub(upstream.message) }
+          : { type: errorTypeFor(opts.protocol, ""), message: "The upstream failed mid-stream." };
         const out = encodeWireEvents(opts.protocol, pending) + encodeWireEvents(opts.protocol, t.fail(err));
         pending = [];
         return { out, done: true };
@@ -153,7 +155,11 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
   });
 }
 
-/** Rough size of generated content in a client event, for estimating unreported output. */
-function contentChars(data: unknown): number {
-  return typeof data === "string" ? 0 : JSON.stringify(data).length / 2;
+const ANTHROPIC_TYPES = new Set(["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_error", "timeout_error", "overloaded_error", "api_error", "billing_error"]);
+const OPENAI_TYPES = new Set(["invalid_request_error", "server_error", "rate_limit_error", "authentication_error", "permission_error", "insufficient_quota"]);
+
+/** An upstream error type as the client's SDK knows it (each protocol has its own names). */
+function errorTypeFor(protocol: ClientProtocol, type: string): string {
+  if (protocol === "anthropic") return ANTHROPIC_TYPES.has(type) ? type : type === "rate_limit_exceeded" ? "rate_limit_error" : "api_error";
+  return OPENAI_TYPES.has(type) ? type : type === "overloaded_error" || type === "api_error" ? "server_error" : "server_error";
 }

@@ -1,8 +1,9 @@
 // Upstream error messages are relayed to clients, but never what identifies the upstream:
 // its host, its name, its keys or its own model ids.
 
+// Provider names, but not the public model ids that contain them (gemini-3.1-pro, deepseek-v4-pro).
 const PROVIDER_NAMES =
-  /\b(openai|anthropic|claude\.ai|google|gemini api|generativelanguage|vertex ai|deepseek|moonshot|x\.ai|xai|minimax|dashscope|alibaba|qwen api|zhipu|bigmodel|z\.ai|xiaomi|mimo api|openrouter|azure)\b/gi;
+  /\b(openai|anthropic|claude\.ai|google|gemini|generativelanguage|vertex ai|deepseek|moonshot|x\.ai|xai|minimax|dashscope|alibaba|qwen|zhipu|bigmodel|z\.ai|xiaomi|mimo|openrouter|azure)\b(?!-\w)/gi;
 const URLS = /\bhttps?:\/\/[^\s"'<>)]+/gi;
 const KEYS = /\b(sk|sk-ant|sk-proj|xai|AIza)[-_][A-Za-z0-9_-]{6,}\b/g;
 const REQUEST_IDS = /\breq_[A-Za-z0-9]{8,}\b/g;

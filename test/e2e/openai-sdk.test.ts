@@ -126,11 +126,4 @@ describe("openai SDK through the gateway", () => {
     expect(Number((await h.admin(`/users/${userId}`)).json.balance_micro)).toBe(before);
   });
 
-  test("a model served by the other protocol gets a clear 400 for now", async () => {
-    const err = await client.chat.completions
-      .create({ model: "claude-opus-4.7", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((err as Error).message).toContain("/v1/messages");
-  });
 });

@@ -8,6 +8,8 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import { startSluice, type Sluice } from "../../src/server.ts";
 import { startOpenAIMock } from "../mocks/openai-upstream.ts";
 import { startAnthropicMock } from "../mocks/anthropic-upstream.ts";
+import { startGeminiMock } from "../mocks/gemini-upstream.ts";
+import { DEFAULT_MODELS } from "../../db/default-catalog.ts";
 import type { MockUpstream } from "../mocks/types.ts";
 
 export const servicesMode = process.env.SLUICE_TEST_STORAGE === "services";
@@ -17,6 +19,7 @@ export interface Harness {
   sluice: Sluice;
   openai: MockUpstream;
   anthropic: MockUpstream;
+  gemini: MockUpstream;
   config: Config;
   admin(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; json: Record<string, unknown> }>;
   /** A fresh user with `credits` and a key for them. */
@@ -43,6 +46,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const openai = await startOpenAIMock();
   const anthropic = await startAnthropicMock();
+  const gemini = await startGeminiMock({
+    models: DEFAULT_MODELS.filter((m) => m.provider === "gemini").map((m) => m.upstreamModel),
+  });
   const testDb = servicesMode ? await createTestDatabase() : null;
   const providerEnv: Record<string, string> = {};
   for (const id of ["openai", "xai", "deepseek", "moonshot", "minimax", "qwen", "zhipu", "xiaomi", "openweight"]) {
@@ -51,6 +57,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   }
   providerEnv.PROVIDER_ANTHROPIC_BASE_URL = anthropic.url;
   providerEnv.PROVIDER_ANTHROPIC_API_KEY = "sk-ant-upstream";
+  providerEnv.PROVIDER_GEMINI_BASE_URL = gemini.url;
+  providerEnv.PROVIDER_GEMINI_API_KEY = "gemini-upstream-key";
   const config = loadConfig({
     ...providerEnv,
     ADMIN_TOKEN,
@@ -77,6 +85,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     sluice,
     openai,
     anthropic,
+    gemini,
     config,
     admin,
     async newUser(credits = 100, keyOptions = {}) {
@@ -91,6 +100,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       await sluice.stop();
       await openai.stop();
       await anthropic.stop();
+      await gemini.stop();
       await testDb?.drop();
     },
   };
