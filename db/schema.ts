@@ -99,3 +99,151 @@ export const auditLog = pgTable("audit_log", {
   after: jsonb("after"),
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---- Billing (0002_billing.sql) ----
+
+export const plans = pgTable("plans", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  priceIdr: bigint("price_idr", { mode: "number" }).notNull(),
+  periodMonths: integer("period_months").notNull().default(0),
+  periodDays: integer("period_days").notNull(),
+  includedMicro: bigint("included_micro", { mode: "bigint" }).notNull().default(0n),
+  rpm: integer("rpm").notNull().default(0),
+  concurrency: integer("concurrency").notNull().default(0),
+  spendCapMicro: bigint("spend_cap_micro", { mode: "bigint" }).notNull().default(0n),
+  spendWindowSeconds: integer("spend_window_seconds").notNull().default(18000),
+  isTrial: boolean("is_trial").notNull().default(false),
+  status: text("status").notNull().default("active"),
+  sort: integer("sort").notNull().default(0),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const creditPacks = pgTable("credit_packs", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  priceIdr: bigint("price_idr", { mode: "number" }).notNull(),
+  creditsMicro: bigint("credits_micro", { mode: "bigint" }).notNull(),
+  status: text("status").notNull().default("active"),
+  sort: integer("sort").notNull().default(0),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const subscriptions = pgTable("subscriptions", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  planId: text("plan_id").notNull(),
+  status: text("status").notNull(),
+  isTrial: boolean("is_trial").notNull().default(false),
+  anchorAt: timestamp("anchor_at", { withTimezone: true }).notNull(),
+  cycle: integer("cycle").notNull().default(0),
+  periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
+  periodEnd: timestamp("period_end", { withTimezone: true }).notNull(),
+  paidIdr: bigint("paid_idr", { mode: "number" }).notNull().default(0),
+  cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+  orderId: text("order_id"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const orders = pgTable("orders", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  kind: text("kind").notNull(),
+  planId: text("plan_id"),
+  packId: text("pack_id"),
+  subscriptionId: text("subscription_id"),
+  amountIdr: bigint("amount_idr", { mode: "number" }).notNull(),
+  currency: text("currency").notNull().default("IDR"),
+  status: text("status").notNull().default("pending"),
+  provider: text("provider").notNull(),
+  providerChargeId: text("provider_charge_id").unique(),
+  providerPaymentId: text("provider_payment_id").unique(),
+  qrString: text("qr_string"),
+  expiresAt: timestamp("expires_at", { withTimezone: true }),
+  paidAt: timestamp("paid_at", { withTimezone: true }),
+  flaggedAt: timestamp("flagged_at", { withTimezone: true }),
+  flagReason: text("flag_reason"),
+  refundedIdr: bigint("refunded_idr", { mode: "number" }).notNull().default(0),
+  invoiceNumber: text("invoice_number"),
+  receiptNumber: text("receipt_number"),
+  details: jsonb("details").$type<Record<string, string | number | boolean | null> | null>(),
+  lastPolledAt: timestamp("last_polled_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const webhookEvents = pgTable("webhook_events", {
+  id: bigserial("id", { mode: "bigint" }).primaryKey(),
+  provider: text("provider").notNull(),
+  eventKey: text("event_key").notNull(),
+  orderId: text("order_id"),
+  outcome: text("outcome").notNull(),
+  rawBody: text("raw_body"),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const documentCounters = pgTable("document_counters", {
+  series: text("series").primaryKey(),
+  nextValue: bigint("next_value", { mode: "number" }).notNull(),
+});
+
+export interface InvoiceLine {
+  description: string;
+  quantity: number;
+  unit_price_idr: number;
+  /** Tax-inclusive line amount. */
+  amount_idr: number;
+  /** DPP: the amount net of PPN. */
+  net_idr: number;
+  tax_rate_bps: number;
+  tax_idr: number;
+}
+
+export const invoices = pgTable("invoices", {
+  number: text("number").primaryKey(),
+  kind: text("kind").notNull(),
+  userId: text("user_id").notNull(),
+  orderId: text("order_id"),
+  refundId: text("refund_id"),
+  refersTo: text("refers_to"),
+  status: text("status").notNull(),
+  currency: text("currency").notNull().default("IDR"),
+  subtotalIdr: bigint("subtotal_idr", { mode: "number" }).notNull(),
+  taxIdr: bigint("tax_idr", { mode: "number" }).notNull(),
+  totalIdr: bigint("total_idr", { mode: "number" }).notNull(),
+  taxRateBps: integer("tax_rate_bps").notNull(),
+  lines: jsonb("lines").$type<InvoiceLine[]>().notNull(),
+  issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
+  paidAt: timestamp("paid_at", { withTimezone: true }),
+});
+
+export const refunds = pgTable("refunds", {
+  id: text("id").primaryKey(),
+  orderId: text("order_id").notNull(),
+  userId: text("user_id").notNull(),
+  amountIdr: bigint("amount_idr", { mode: "number" }).notNull(),
+  method: text("method").notNull(),
+  status: text("status").notNull(),
+  reason: text("reason").notNull(),
+  creditedMicro: bigint("credited_micro", { mode: "bigint" }).notNull().default(0n),
+  providerRefundId: text("provider_refund_id"),
+  creditNoteNumber: text("credit_note_number"),
+  actor: text("actor").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const modelPriceHistory = pgTable("model_price_history", {
+  id: bigserial("id", { mode: "bigint" }).primaryKey(),
+  modelId: text("model_id").notNull(),
+  version: integer("version").notNull(),
+  inputPrice: bigint("input_price", { mode: "bigint" }).notNull(),
+  outputPrice: bigint("output_price", { mode: "bigint" }).notNull(),
+  cacheReadPrice: bigint("cache_read_price", { mode: "bigint" }).notNull(),
+  cacheWritePrice: bigint("cache_write_price", { mode: "bigint" }).notNull(),
+  flags: jsonb("flags").$type<string[]>().notNull(),
+  status: text("status").notNull(),
+  actor: text("actor").notNull(),
+  changedAt: timestamp("changed_at", { withTimezone: true }).notNull().defaultNow(),
+});

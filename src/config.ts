@@ -57,6 +57,57 @@ export interface Config {
   /** How often the ledger flusher drains the stream when idle. */
   flushIntervalMs: number;
   providers: Record<string, ProviderOverride>;
+  /** QRIS payments, invoices and plan billing (README "Configuration"). */
+  payments: PaymentsConfig;
+}
+
+export interface PaymentsConfig {
+  midtrans: { serverKey: string; baseUrl: string; merchantId: string | undefined } | null;
+  xendit: { secretKey: string; callbackToken: string; baseUrl: string } | null;
+  /** Which configured provider creates new QRIS charges. */
+  provider: "midtrans" | "xendit" | null;
+  /** PPN rate in basis points; IDR prices include it. */
+  taxRateBps: number;
+  /** Rupiah per credit, for refunds to the credit balance. */
+  idrPerCredit: number;
+  /** Secret from which the AES-256-GCM key for provider API keys at rest is derived. */
+  providerKeySecret: string | undefined;
+  /** How long a QRIS charge stays payable. */
+  qrisExpiryMinutes: number;
+  /** Period of the billing job (expiry, renewals, polling stale orders); 0 = not started. */
+  jobIntervalMs: number;
+}
+
+function paymentsConfig(env: Record<string, string | undefined>): PaymentsConfig {
+  const midtransKey = env.MIDTRANS_SERVER_KEY || undefined;
+  const xenditKey = env.XENDIT_SECRET_KEY || undefined;
+  const xenditToken = env.XENDIT_CALLBACK_TOKEN || undefined;
+  if (xenditKey && !xenditToken) throw new Error("XENDIT_CALLBACK_TOKEN is required with XENDIT_SECRET_KEY (callbacks cannot be verified without it)");
+  const midtrans = midtransKey
+    ? {
+        serverKey: midtransKey,
+        // Sandbox keys start with "SB-"; the default URL follows the key so neither side is hit by mistake.
+        baseUrl: (env.MIDTRANS_BASE_URL || (midtransKey.startsWith("SB-") ? "https://api.sandbox.midtrans.com" : "https://api.midtrans.com")).replace(/\/+$/, ""),
+        merchantId: env.MIDTRANS_MERCHANT_ID || undefined,
+      }
+    : null;
+  const xendit = xenditKey && xenditToken ? { secretKey: xenditKey, callbackToken: xenditToken, baseUrl: (env.XENDIT_BASE_URL || "https://api.xendit.co").replace(/\/+$/, "") } : null;
+  const wanted = env.PAYMENT_PROVIDER || undefined;
+  if (wanted !== undefined && wanted !== "midtrans" && wanted !== "xendit") throw new Error(`PAYMENT_PROVIDER must be midtrans or xendit, got "${wanted}"`);
+  if (wanted === "midtrans" && !midtrans) throw new Error("PAYMENT_PROVIDER=midtrans needs MIDTRANS_SERVER_KEY");
+  if (wanted === "xendit" && !xendit) throw new Error("PAYMENT_PROVIDER=xendit needs XENDIT_SECRET_KEY and XENDIT_CALLBACK_TOKEN");
+  const idrPerCredit = int(env, "IDR_PER_CREDIT", 160);
+  if (idrPerCredit === 0) throw new Error("IDR_PER_CREDIT must be positive");
+  return {
+    midtrans,
+    xendit,
+    provider: wanted ?? (midtrans ? "midtrans" : xendit ? "xendit" : null),
+    taxRateBps: int(env, "TAX_RATE_BPS", 1100),
+    idrPerCredit,
+    providerKeySecret: env.PROVIDER_KEY_SECRET || undefined,
+    qrisExpiryMinutes: Math.max(1, int(env, "QRIS_EXPIRY_MINUTES", 15)),
+    jobIntervalMs: int(env, "BILLING_JOB_INTERVAL_MS", 30_000),
+  };
 }
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -112,5 +163,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamFirstByteTimeoutMs: int(env, "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 120_000),
     flushIntervalMs: int(env, "FLUSH_INTERVAL_MS", 200),
     providers,
+    payments: paymentsConfig(env),
   };
 }

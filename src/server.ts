@@ -18,6 +18,10 @@ import { Catalog } from "./routing/catalog.ts";
 import { KeyAuthenticator } from "./http/auth.ts";
 import { createGatewayApp } from "./http/app.ts";
 import { creditsToMicro } from "./metering/money.ts";
+import { openProviderKeyBox } from "../db/provider-keys.ts";
+import { createPaymentProviders } from "./payments/index.ts";
+import { startBillingJobs } from "./payments/jobs.ts";
+import type { BillingDeps } from "./payments/deps.ts";
 import { Cooldowns } from "./routing/cooldown.ts";
 import { DEFAULT_POLICY } from "./routing/dispatch.ts";
 import { Metrics } from "./observability/metrics.ts";
@@ -60,9 +64,10 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   await database.exclusive(FIRST_START_LOCK, (tx) => seedCatalog(tx));
   const store = createHotStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
 
-  let catalog = Catalog.fromRows(await readCatalogRows(database), config.providers);
+  const providerKeys = await openProviderKeyBox(database, config.payments.providerKeySecret);
+  let catalog = Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);
   const reloadCatalog = async () => {
-    catalog = Catalog.fromRows(await readCatalogRows(database), config.providers);
+    catalog = Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);
   };
   await store.subscribe(CATALOG_CHANNEL, () => {
     reloadCatalog().catch((err: unknown) => console.error("[sluice] catalog reload failed:", err));
@@ -93,7 +98,15 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
 
   const startedAt = Date.now();
   const ready = async () => (await database.ping()) && (await store.ping()) && catalog.listActive().length > 0;
+  const billing: BillingDeps = {
+    database,
+    store,
+    providers: createPaymentProviders(config.payments),
+    payments: config.payments,
+    defaultLimits: config.defaultLimits,
+  };
   const gateway = createGatewayApp({
+    billing,
     config,
     catalog: () => catalog,
     store,
@@ -126,6 +139,8 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
         adminTokenHash: admin.hash,
         defaultLimits: config.defaultLimits,
         signupMicro: creditsToMicro(config.signupCredits),
+        billing,
+        providerKeys,
       }),
     )
     .use(opsRoutes({ metrics, cooldowns, store }))
@@ -136,6 +151,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     intervalMs: config.flushIntervalMs,
   });
   flusher.start();
+  const stopBillingJobs = startBillingJobs(billing, config.payments.jobIntervalMs);
 
   const url = (port: number | undefined) => `http://${config.host}:${port}`;
   return {
@@ -152,6 +168,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     metrics,
     reloadCatalog,
     async stop() {
+      await stopBillingJobs();
       await gateway.stop(true);
       await adminApp.stop(true);
       await flusher.stop();

@@ -16,6 +16,10 @@ import { countTokensRoutes } from "./routes/count-tokens.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { balanceRoutes } from "./routes/balance.ts";
+import { billingRoutes } from "./routes/billing.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
+import type { BillingDeps } from "../payments/deps.ts";
+import { docsRoutes } from "./routes/docs.ts";
 
 export interface GatewayDeps {
   config: Config;
@@ -28,6 +32,8 @@ export interface GatewayDeps {
   startedAt: number;
   ready(): Promise<boolean>;
   fetch?: typeof fetch;
+  /** Plans, QRIS checkout and payment webhooks; without it those routes answer 503/404. */
+  billing?: BillingDeps;
 }
 
 export function createGatewayApp(deps: GatewayDeps) {
@@ -36,6 +42,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     .onRequest(({ set }) => {
       set.headers["x-request-id"] = newRequestId();
     })
+    // Before onParse on purpose: webhook signatures are checked against the raw body.
+    .use(webhookRoutes({ billing: deps.billing }))
     .onParse(async ({ request, contentType }) => {
       if (request.method === "GET" || request.method === "HEAD") return;
       const text = await readBodyText(request, limit);
@@ -67,8 +75,10 @@ export function createGatewayApp(deps: GatewayDeps) {
       return errorResponse(protocol, new GatewayError("internal", "Internal error; nothing was billed. Please retry."), requestId);
     })
     .use(healthRoutes(deps))
+    .use(docsRoutes({ headerPrefix: deps.config.headerPrefix }))
     .use(modelRoutes(deps))
     .use(balanceRoutes({ store: deps.store, auth: deps.auth, creditUsd: deps.config.creditUsd }))
+    .use(billingRoutes({ auth: deps.auth, billing: deps.billing }))
     .use(completionRoutes(deps))
     .use(countTokensRoutes(deps));
 }

@@ -1,0 +1,70 @@
+// Rupiah arithmetic for billing: integers only. IDR prices are tax-inclusive (ARCHITECTURE
+// section 6), so tax is extracted from a price rather than added to it, and proration follows
+// payments.md section 4: charges round up, refunds round down, each as one difference.
+
+/** Round half up of num / den for non-negative bigints. */
+function divRoundHalfUp(num: bigint, den: bigint): bigint {
+  return (2n * num + den) / (2n * den);
+}
+
+/**
+ * Splits a tax-inclusive amount into DPP (net) and PPN: net = round(amount / (1 + rate)),
+ * half up, and tax = amount - net. Taking tax as the remainder keeps net + tax == amount
+ * exactly, so an invoice's lines can never drift from its total by a rupiah.
+ */
+export function splitTaxIncluded(amountIdr: number, taxRateBps: number): { netIdr: number; taxIdr: number } {
+  if (!Number.isSafeInteger(amountIdr) || amountIdr < 0) throw new RangeError(`amount must be a non-negative integer, got ${amountIdr}`);
+  const net = divRoundHalfUp(BigInt(amountIdr) * 10_000n, BigInt(10_000 + taxRateBps));
+  return { netIdr: Number(net), taxIdr: amountIdr - Number(net) };
+}
+
+export interface ProrationWindow {
+  periodStart: Date;
+  periodEnd: Date;
+  at: Date;
+}
+
+/** Whole seconds left and in the period; proration is computed to the second. */
+function seconds(w: ProrationWindow): { remaining: bigint; period: bigint } {
+  const period = BigInt(Math.floor((w.periodEnd.getTime() - w.periodStart.getTime()) / 1000));
+  const clampedAt = Math.min(Math.max(w.at.getTime(), w.periodStart.getTime()), w.periodEnd.getTime());
+  const remaining = BigInt(Math.floor((w.periodEnd.getTime() - clampedAt) / 1000));
+  if (period <= 0n) throw new RangeError("empty billing period");
+  return { remaining, period };
+}
+
+/** Upgrade mid-cycle: ceil((new - old) x remaining / period), never negative. */
+export function upgradeChargeIdr(paidOldIdr: number, newPriceIdr: number, w: ProrationWindow): number {
+  const diff = BigInt(newPriceIdr - paidOldIdr);
+  if (diff <= 0n) return 0;
+  const { remaining, period } = seconds(w);
+  return Number((diff * remaining + period - 1n) / period);
+}
+
+/** Downgrade: floor((paid_old - new) x remaining / period), never negative. */
+export function downgradeRefundIdr(paidOldIdr: number, newPriceIdr: number, w: ProrationWindow): number {
+  const diff = BigInt(paidOldIdr - newPriceIdr);
+  if (diff <= 0n) return 0;
+  const { remaining, period } = seconds(w);
+  return Number((diff * remaining) / period);
+}
+
+/** Prorates a bigint quantity (included micro-credits) down, for the part of a period left. */
+export function prorateDownMicro(amountMicro: bigint, w: ProrationWindow): bigint {
+  if (amountMicro <= 0n) return 0n;
+  const { remaining, period } = seconds(w);
+  return (amountMicro * remaining) / period;
+}
+
+/** Rupiah to micro-credits at IDR_PER_CREDIT, rounded down (the user never gains from rounding). */
+export function idrToMicro(idr: number, idrPerCredit: number): bigint {
+  return (BigInt(idr) * 1_000_000n) / BigInt(idrPerCredit);
+}
+
+/** "149000.00" or 149000 -> 149000; anything not a whole rupiah -> null. */
+export function parseIdr(value: unknown): number | null {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const m = /^(\d{1,15})(?:\.0{1,2})?$/.exec(value.trim());
+  return m ? Number(m[1]) : null;
+}
