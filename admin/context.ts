@@ -6,6 +6,8 @@ import type { HotStore } from "../src/store/types.ts";
 import { BillingError, type BillingDeps } from "../src/payments/deps.ts";
 import { creditsToMicro } from "../src/metering/money.ts";
 
+import type { Cooldowns } from "../src/routing/cooldown.ts";
+
 export interface AdminDeps {
   database: Database;
   store: HotStore;
@@ -16,6 +18,8 @@ export interface AdminDeps {
   billing?: BillingDeps;
   /** Seals provider API keys; absent in setups that never store one. */
   providerKeys?: ProviderKeyBox;
+  /** This instance's circuit breakers, for the deployment health view. */
+  cooldowns?: Cooldowns;
 }
 
 export class AdminError extends Error {

@@ -81,9 +81,10 @@ export function defaultPlanLimits(defaults: DefaultLimits): PlanLimits {
 export const LIVE_PLAN_STATUSES = ["active", "canceled"];
 
 function limitsFor(key: { rpm: number | null; concurrency: number | null }, plan: PlanLimits): Limits {
-  // A key may only lower its user's limits: overrides never raise them.
+  // A key may only lower its user's limits: overrides never raise them. 0 means "no limit",
+  // so an override of 0 would raise a limited plan to unlimited: it means "no override".
   const lower = (planValue: number, override: number | null) =>
-    override === null ? planValue : planValue === 0 ? override : Math.min(planValue, override);
+    override === null || override === 0 ? planValue : planValue === 0 ? override : Math.min(planValue, override);
   return {
     rpm: lower(plan.rpm, key.rpm),
     concurrency: lower(plan.concurrency, key.concurrency),

@@ -137,6 +137,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
         database,
         store,
         adminTokenHash: admin.hash,
+        cooldowns,
         defaultLimits: config.defaultLimits,
         signupMicro: creditsToMicro(config.signupCredits),
         billing,

@@ -146,6 +146,13 @@ describe("request limits and ledger", () => {
     expect(ok.choices[0]!.message.content).toBe("echo: x");
   });
 
+  test("a key override of 0 never raises the plan's limit", async () => {
+    const u = await h.newUser(10, { rpm: 0 });
+    const client = new OpenAI({ baseURL: `${h.sluice.gatewayUrl}/v1`, apiKey: u.key, maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: "gpt-5.4-mini", messages: [{ role: "user", content: "x" }] }).withResponse();
+    expect(response.headers.get("x-ratelimit-limit-requests")).toBe(String(h.config.defaultLimits.rpm));
+  });
+
   test("rpm limit on a key gives 429 with retry-after", async () => {
     const u = await h.newUser(10, { rpm: 2 });
     const client = new OpenAI({ baseURL: `${h.sluice.gatewayUrl}/v1`, apiKey: u.key, maxRetries: 0 });

@@ -166,3 +166,11 @@ test("metrics show requests, retries, fallbacks and latency by model and deploym
   expect(text).toContain("sluice_ledger_pending_entries");
   expect(text).not.toMatch(/127\.0\.0\.1|api_key|sk-/);
 });
+
+test("the admin view shows each deployment's circuit state", async () => {
+  const res = await h.admin("/deployments/health");
+  expect(res.status).toBe(200);
+  const rows = res.json.data as { deployment: string; state: string }[];
+  expect(rows.map((r) => r.deployment)).toContain("deepseek-v4-flash@deepseek");
+  for (const r of rows) expect(["closed", "open", "half_open"]).toContain(r.state);
+});
