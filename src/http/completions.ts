@@ -6,7 +6,7 @@ import type { Config } from "../config.ts";
 import { costMicro, microToUsd, type Prices } from "../metering/money.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../metering/estimate.ts";
 import { kindForStatus, type ClientProtocol } from "../protocols/errors.ts";
-import { usageFromAnthropic, usageFromOpenAI, ZERO_USAGE, type TokenUsage } from "../protocols/usage.ts";
+import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, ZERO_USAGE, type TokenUsage } from "../protocols/usage.ts";
 import { rewriteModelField } from "../protocols/model-field.ts";
 import { TranslationError, type TranslateContext } from "../protocols/translate/types.ts";
 import { checkCapabilities } from "../protocols/translate/capabilities.ts";
@@ -19,7 +19,7 @@ import { orderDeployments } from "../routing/select.ts";
 import type { HotStore, KeyRecord, LedgerEntry } from "../store/types.ts";
 import type { KeyAuthenticator } from "./auth.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { bridgeFor, type Bridge } from "./bridges.ts";
+import { bridgeFor, errorProtocolOf, type Bridge, type ClientApi } from "./bridges.ts";
 import { GatewayError } from "./errors.ts";
 import { refusal, resolveModel } from "./access.ts";
 import { relaySse } from "./stream-relay.ts";
@@ -52,23 +52,24 @@ export function createCompletionHandler(deps: CompletionDeps) {
   const doFetch = deps.fetch ?? fetch;
   const drain: DrainPolicy = { maxMs: deps.config.drainMs, maxConcurrent: deps.config.maxDrains, active: { count: 0 } };
 
-  const endpointOf = (p: ClientProtocol) => (p === "anthropic" ? "messages" : "chat_completions");
+  const endpointOf = (api: ClientApi) => (api === "chat" ? "chat_completions" : api);
   const { metrics } = deps;
 
-  return async function handleCompletion(request: Request, body: Body, protocol: ClientProtocol, requestId: string): Promise<Response> {
+  return async function handleCompletion(request: Request, body: Body, api: ClientApi, requestId: string): Promise<Response> {
     const started = performance.now();
     try {
-      const res = await handle(request, body, protocol, requestId, started);
-      metrics.requests.inc({ endpoint: endpointOf(protocol), model: modelLabel(deps.catalog(), body.model), status: "2xx" });
+      const res = await handle(request, body, api, requestId, started);
+      metrics.requests.inc({ endpoint: endpointOf(api), model: modelLabel(deps.catalog(), body.model), status: "2xx" });
       return res;
     } catch (err) {
       const status = err instanceof GatewayError ? err.status : 500;
-      metrics.requests.inc({ endpoint: endpointOf(protocol), model: modelLabel(deps.catalog(), body.model), status: metrics.statusClass(status) });
+      metrics.requests.inc({ endpoint: endpointOf(api), model: modelLabel(deps.catalog(), body.model), status: metrics.statusClass(status) });
       throw err;
     }
   };
 
-  async function handle(request: Request, body: Body, protocol: ClientProtocol, requestId: string, started: number): Promise<Response> {
+  async function handle(request: Request, body: Body, api: ClientApi, requestId: string, started: number): Promise<Response> {
+    const protocol = errorProtocolOf(api);
     const key = await deps.auth.authenticate(request.headers);
     if (!key) {
       throw new GatewayError("authentication", "Missing or invalid API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.", {
@@ -76,10 +77,10 @@ export function createCompletionHandler(deps: CompletionDeps) {
       });
     }
     const model = resolveModel(deps.catalog(), body.model, key);
-    const routes = routesFor(model, protocol, deps.cooldowns);
+    const routes = routesFor(model, api, deps.cooldowns);
     const first = routes[0]!;
     const stream = body.stream === true;
-    const clientWantsUsage = protocol === "openai" && hasIncludeUsage(body.stream_options);
+    const clientWantsUsage = api === "chat" && hasIncludeUsage(body.stream_options);
 
     const prepared = new Map<Deployment, UpstreamCall>();
     const prepare = (route: Route): UpstreamCall => {
@@ -95,17 +96,19 @@ export function createCompletionHandler(deps: CompletionDeps) {
       call = adapter.buildCall(route.deployment.provider, upstreamBody, request.headers, {
         upstreamModel: route.deployment.upstreamModel,
         stream,
+        endpoint: route.bridge.passThrough === "openai-responses" ? "responses" : "chat",
       });
       prepared.set(route.deployment, call);
       return call;
     };
 
     // Images on a model without vision, reasoning on one without it: a clear 400 up front.
-    withTranslationErrors(() => checkCapabilities(protocol, body, first.ctx));
+    // (Responses API bodies are checked by the upstream: their shape is not chat's.)
+    if (api !== "responses") withTranslationErrors(() => checkCapabilities(protocol, body, first.ctx));
     // Translating the first route now turns an untranslatable request into a 400 before any
     // admission, and sizes the hold from what will actually be sent.
     const firstCall = prepare(first);
-    const maxOutput = Math.min(requestedMaxOutput(body, protocol) ?? model.maxOutput, model.maxOutput);
+    const maxOutput = Math.min(requestedMaxOutput(body, api) ?? model.maxOutput, model.maxOutput);
     const holdMicro = costMicro({ ...ZERO_USAGE, inputTokens: estimateInputTokens(firstCall.body), outputTokens: maxOutput }, model.prices);
     const admission = await deps.store.admit({
       requestId,
@@ -182,12 +185,12 @@ export function createCompletionHandler(deps: CompletionDeps) {
           await release();
           throw new GatewayError("upstream", `The model '${model.id}' returned a response that could not be read. Nothing was billed.`);
         }
-        translated = route.bridge.response(parsed, route.ctx);
+        translated = route.bridge.response(parsed, route.ctx, body);
       }
       // Usage in the upstream's own terms where we read them (OpenAI, Anthropic), else as translated.
+      const upstreamWire = route.bridge.passThrough ?? protocolOfKind(route.deployment.provider.kind);
       const usage =
-        (parsed ? usageOf(protocolOfKind(route.deployment.provider.kind), parsed) : null) ??
-        (translated ? usageOf(protocol === "anthropic" ? "anthropic-messages" : "openai-chat", translated) : null);
+        (parsed ? usageOf(upstreamWire, parsed) : null) ?? (translated ? usageOf(CLIENT_WIRE[api], translated) : null);
       const cost = await settle(usage ?? estimateFallback(upstreamJson, text.length), usage === null, "ok");
       headers["content-type"] = "application/json";
       headers[names.cost] = microToUsd(cost, deps.config.creditUsd);
@@ -209,7 +212,6 @@ export function createCompletionHandler(deps: CompletionDeps) {
     const common = {
       upstream: upstreamBody,
       scrub: (message: string) => scrubFor(route.deployment, model)(message),
-      protocol,
       includeCost,
       settle: settleStream,
       abortUpstream: () => abort.abort(),
@@ -217,8 +219,8 @@ export function createCompletionHandler(deps: CompletionDeps) {
       drain,
     };
     const out = route.bridge.passThrough
-      ? relaySse({ ...common, publicModel: model.id, stripUsageChunk: !clientWantsUsage })
-      : relayTranslated({ ...common, translator: route.bridge.stream(route.ctx, { includeUsage: clientWantsUsage }) });
+      ? relaySse({ ...common, wire: route.bridge.passThrough, publicModel: model.id, stripUsageChunk: !clientWantsUsage })
+      : relayTranslated({ ...common, api, translator: route.bridge.stream(route.ctx, { includeUsage: clientWantsUsage }, body) });
     headers["content-type"] = "text/event-stream; charset=utf-8";
     headers["cache-control"] = "no-cache";
     observeHeaders();
@@ -246,10 +248,10 @@ function byDeploymentRoute(routes: Route[], d: Deployment): Route {
 }
 
 /** Every deployment reachable from this endpoint, in the order they should be tried. */
-function routesFor(model: CatalogModel, protocol: ClientProtocol, cooldowns: Cooldowns): Route[] {
+function routesFor(model: CatalogModel, api: ClientApi, cooldowns: Cooldowns): Route[] {
   const routes: Route[] = [];
   for (const deployment of orderDeployments(model.deployments, (d) => cooldowns.healthy(d.id))) {
-    const bridge = bridgeFor(protocol, protocolOfKind(deployment.provider.kind));
+    const bridge = bridgeFor(api, protocolOfKind(deployment.provider.kind), deployment.provider.kind);
     if (!adapterFor(deployment.provider.kind)) continue;
     routes.push({
       deployment,
@@ -291,16 +293,20 @@ function hasIncludeUsage(so: unknown): boolean {
   return typeof so === "object" && so !== null && (so as Record<string, unknown>).include_usage === true;
 }
 
-function requestedMaxOutput(body: Body, protocol: ClientProtocol): number | null {
-  const candidates = protocol === "anthropic" ? [body.max_tokens] : [body.max_completion_tokens, body.max_tokens];
+function requestedMaxOutput(body: Body, api: ClientApi): number | null {
+  const candidates =
+    api === "messages" ? [body.max_tokens] : api === "responses" ? [body.max_output_tokens] : [body.max_completion_tokens, body.max_tokens];
   for (const v of candidates) if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
   return null;
 }
 
+const CLIENT_WIRE: Record<ClientApi, string> = { chat: "openai-chat", messages: "anthropic-messages", responses: "openai-responses" };
+
 function usageOf(wire: string, json: Record<string, unknown>): TokenUsage | null {
   if (wire === "gemini") return null;
   if (!json.usage || typeof json.usage !== "object") return null;
-  return wire === "anthropic-messages" ? usageFromAnthropic(json.usage) : usageFromOpenAI(json.usage);
+  if (wire === "anthropic-messages") return usageFromAnthropic(json.usage);
+  return wire === "openai-responses" ? usageFromResponses(json.usage) : usageFromOpenAI(json.usage);
 }
 
 function estimateFallback(requestJson: string, outputChars: number): TokenUsage {

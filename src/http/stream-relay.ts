@@ -4,13 +4,13 @@
 // client saw complete has its ledger entry. Nothing is buffered beyond one partial event.
 import { rewriteModelField } from "../protocols/model-field.ts";
 import { encodeSseData, encodeSseEvent, SseFramer, sseData, sseEventName } from "../protocols/sse.ts";
-import { mergeAnthropicUsage, usageFromAnthropic, usageFromOpenAI, type TokenUsage } from "../protocols/usage.ts";
-import type { ClientProtocol } from "../protocols/errors.ts";
+import { mergeAnthropicUsage, usageFromAnthropic, usageFromOpenAI, usageFromResponses, type TokenUsage } from "../protocols/usage.ts";
+import type { PassThroughWire } from "./bridges.ts";
 import { anthropicEventChars, openaiChunkChars, readWithIdleTimeout, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
 
 export interface RelayOptions {
   upstream: ReadableStream<Uint8Array>;
-  protocol: ClientProtocol;
+  wire: PassThroughWire;
   publicModel: string;
   /** The client did not ask for the OpenAI usage chunk (we asked upstream for it to meter). */
   stripUsageChunk: boolean;
@@ -45,7 +45,8 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
 
   /** The text to send for one upstream event ("" to drop it), and whether it ends the stream. */
   async function onEvent(raw: string): Promise<{ out: string; last: boolean }> {
-    if (opts.protocol === "openai") {
+    if (opts.wire === "openai-responses") return onResponsesEvent(raw);
+    if (opts.wire === "openai-chat") {
       const data = sseData(raw);
       if (data === "[DONE]") {
         await settleOnce("complete");
@@ -112,11 +113,45 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
     }
   }
 
+  /**
+   * Responses API events: the terminal one (completed, incomplete, failed) carries the usage
+   * and the whole response; it is settled before it leaves.
+   */
+  async function onResponsesEvent(raw: string): Promise<{ out: string; last: boolean }> {
+    const name = sseEventName(raw);
+    if (name === "response.completed" || name === "response.incomplete" || name === "response.failed") {
+      const event = parseObject(sseData(raw));
+      const response = event?.response;
+      if (response && typeof response === "object" && (response as Record<string, unknown>).usage) {
+        usage = usageFromResponses((response as Record<string, unknown>).usage);
+        usageFinal = true;
+      }
+      const cost = await settleOnce(name === "response.failed" ? "upstream_cut" : "complete");
+      if (opts.includeCost && usage && event && response && typeof response === "object") {
+        const r = response as Record<string, unknown>;
+        if (r.usage && typeof r.usage === "object") (r.usage as Record<string, unknown>).cost_usd = cost;
+        r.model = opts.publicModel;
+        return { out: encodeSseEvent(name, JSON.stringify(event)), last: true };
+      }
+      return { out: rewriteModelField(raw, opts.publicModel), last: true };
+    }
+    if (name === "error") return { out: scrubErrorEvent(raw, sseData(raw), opts.scrub, (json) => encodeSseEvent("error", json), true), last: false };
+    if (!clientGone && name.endsWith(".delta")) {
+      const delta = parseObject(sseData(raw))?.delta;
+      if (typeof delta === "string") delivered += delta.length;
+    }
+    return { out: name.startsWith("response.") && !name.includes(".delta") ? rewriteModelField(raw, opts.publicModel) : raw, last: false };
+  }
+
   /** A stream that ends without its final event gets a well-formed error event of its protocol. */
   function cutNotice(message: string): string {
-    return opts.protocol === "openai"
-      ? encodeSseData(JSON.stringify({ error: { message, type: "server_error", param: null, code: "upstream_stream_cut" } }))
-      : encodeSseEvent("error", JSON.stringify({ type: "error", error: { type: "api_error", message } }));
+    if (opts.wire === "openai-chat") {
+      return encodeSseData(JSON.stringify({ error: { message, type: "server_error", param: null, code: "upstream_stream_cut" } }));
+    }
+    if (opts.wire === "openai-responses") {
+      return encodeSseEvent("error", JSON.stringify({ type: "error", code: "server_error", message, param: null }));
+    }
+    return encodeSseEvent("error", JSON.stringify({ type: "error", error: { type: "api_error", message } }));
   }
 
   /** Reads and processes upstream until an event worth sending (or the end). */
@@ -186,9 +221,10 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
   });
 }
 
-function scrubErrorEvent(raw: string, data: string, scrub: (m: string) => string, encode: (json: string) => string): string {
+/** Re-encodes an upstream error event with the provider scrubbed from its message (nested, or top-level for the Responses API). */
+function scrubErrorEvent(raw: string, data: string, scrub: (m: string) => string, encode: (json: string) => string, topLevel = false): string {
   const parsed = parseObject(data);
-  const error = parsed?.error;
+  const error = topLevel ? parsed : parsed?.error;
   if (!parsed || !error || typeof error !== "object") return raw;
   const e = error as Record<string, unknown>;
   if (typeof e.message === "string") e.message = scrub(e.message);

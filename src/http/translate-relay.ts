@@ -5,12 +5,13 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { encodeSseData, encodeSseEvent } from "../protocols/sse.ts";
 import type { ClientProtocol } from "../protocols/errors.ts";
+import { errorProtocolOf, type ClientApi } from "./bridges.ts";
 import type { StreamTranslator, WireEvent } from "../protocols/translate/types.ts";
 import { anthropicEventChars, openaiChunkChars, readWithIdleTimeout, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
 
 export interface TranslateRelayOptions {
   upstream: ReadableStream<Uint8Array>;
-  protocol: ClientProtocol;
+  api: ClientApi;
   translator: StreamTranslator;
   includeCost: boolean;
   settle: StreamSettle;
@@ -23,11 +24,12 @@ export interface TranslateRelayOptions {
 
 const encoder = new TextEncoder();
 
-export function encodeWireEvents(protocol: ClientProtocol, events: WireEvent[]): string {
+/** Chat streams are data-only; Messages and Responses streams name every event. */
+export function encodeWireEvents(api: ClientApi, events: WireEvent[]): string {
   let out = "";
   for (const ev of events) {
     const data = typeof ev.data === "string" ? ev.data : JSON.stringify(ev.data);
-    out += protocol === "anthropic" ? encodeSseEvent(ev.event || eventType(ev.data), data) : encodeSseData(data);
+    out += api === "chat" ? encodeSseData(data) : encodeSseEvent(ev.event || eventType(ev.data), data);
   }
   return out;
 }
@@ -59,7 +61,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
       }
       if (t.state !== "streaming") return;
       const out = t.push({ event: msg.event ?? "", data });
-      if (!clientGone) for (const ev of out) delivered += opts.protocol === "openai" ? openaiChunkChars(ev.data) : anthropicEventChars(ev.data);
+      if (!clientGone) for (const ev of out) delivered += generatedChars(opts.api, ev.data);
       pending = pending.concat(out);
     },
   });
@@ -78,7 +80,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
     for (;;) {
       if (t.state === "complete") {
         const cost = await settleOnce("complete");
-        const out = encodeWireEvents(opts.protocol, pending) + encodeWireEvents(opts.protocol, t.finish(opts.includeCost ? { cost_usd: cost } : undefined));
+        const out = encodeWireEvents(opts.api, pending) + encodeWireEvents(opts.api, t.finish(opts.includeCost ? { cost_usd: cost } : undefined));
         pending = [];
         return { out, done: true };
       }
@@ -86,14 +88,14 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
         await settleOnce("upstream_cut");
         const upstream = t.upstreamError;
         const err = upstream
-          ? { type: errorTypeFor(opts.protocol, upstream.type), message: opts.scrub(upstream.message) }
-          : { type: errorTypeFor(opts.protocol, ""), message: "The upstream failed mid-stream." };
-        const out = encodeWireEvents(opts.protocol, pending) + encodeWireEvents(opts.protocol, t.fail(err));
+          ? { type: errorTypeFor(errorProtocolOf(opts.api), upstream.type), message: opts.scrub(upstream.message) }
+          : { type: errorTypeFor(errorProtocolOf(opts.api), ""), message: "The upstream failed mid-stream." };
+        const out = encodeWireEvents(opts.api, pending) + encodeWireEvents(opts.api, t.fail(err));
         pending = [];
         return { out, done: true };
       }
       if (pending.length > 0) {
-        const out = encodeWireEvents(opts.protocol, pending);
+        const out = encodeWireEvents(opts.api, pending);
         pending = [];
         return { out, done: false };
       }
@@ -107,11 +109,11 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
       if (read.kind === "idle") opts.abortUpstream();
       await settleOnce("upstream_cut");
       const out =
-        encodeWireEvents(opts.protocol, pending) +
+        encodeWireEvents(opts.api, pending) +
         encodeWireEvents(
-          opts.protocol,
+          opts.api,
           t.fail({
-            type: "api_error",
+            type: errorTypeFor(errorProtocolOf(opts.api), "api_error"),
             message:
               read.kind === "idle"
                 ? "The upstream stopped sending; the stream was ended. You were billed only for what was delivered."
@@ -157,6 +159,13 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
 
 const ANTHROPIC_TYPES = new Set(["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_error", "timeout_error", "overloaded_error", "api_error", "billing_error"]);
 const OPENAI_TYPES = new Set(["invalid_request_error", "server_error", "rate_limit_error", "authentication_error", "permission_error", "insufficient_quota"]);
+
+function generatedChars(api: ClientApi, data: unknown): number {
+  if (api === "chat") return openaiChunkChars(data);
+  if (api === "messages") return anthropicEventChars(data);
+  const delta = data && typeof data === "object" ? (data as { delta?: unknown }).delta : undefined;
+  return typeof delta === "string" ? delta.length : 0;
+}
 
 /** An upstream error type as the client's SDK knows it (each protocol has its own names). */
 function errorTypeFor(protocol: ClientProtocol, type: string): string {

@@ -74,3 +74,19 @@ export const ZERO_USAGE: TokenUsage = {
   cacheWriteTokens: 0,
   reasoningTokens: 0,
 };
+
+/** OpenAI Responses `usage`: input_tokens includes cached tokens, output_tokens includes reasoning. */
+export function usageFromResponses(usage: unknown): TokenUsage {
+  const u = obj(usage);
+  const input = obj(u.input_tokens_details);
+  const output = obj(u.output_tokens_details);
+  const cacheRead = num(input.cached_tokens);
+  const cacheWrite = num(input.cache_write_tokens);
+  return {
+    inputTokens: Math.max(0, num(u.input_tokens) - cacheRead - cacheWrite),
+    outputTokens: num(u.output_tokens),
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    reasoningTokens: num(output.reasoning_tokens),
+  };
+}

@@ -22,6 +22,8 @@ export interface CallOptions {
   /** The provider's id for the model (Gemini puts it in the URL, not the body). */
   upstreamModel: string;
   stream: boolean;
+  /** OpenAI serves two APIs at one base URL; every other adapter ignores this. */
+  endpoint?: "chat" | "responses";
 }
 
 export interface ProviderAdapter {

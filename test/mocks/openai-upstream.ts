@@ -33,6 +33,7 @@ export async function startOpenAIMock(opts: MockOptions = {}): Promise<MockUpstr
   return startRecordingServer(opts.port, async (incoming) => {
     const requestId = randomId('req_', 32);
     const route = `${incoming.method} ${incoming.path}`;
+    if (route === 'POST /v1/responses') return (await import('./openai-responses.ts')).handleResponses(incoming, requestId);
     if (route !== 'POST /v1/chat/completions' && route !== 'GET /v1/models') {
       return openaiError(404, requestId, { message: `Invalid URL (${route})`, code: null });
     }
