@@ -54,7 +54,19 @@ export class LedgerFlusher {
     }
   }
 
-  async flushOnce(): Promise<number> {
+  /**
+   * One batch. Calls take turns: drain() from a test or at shutdown must wait for a batch the
+   * background loop is writing, or it would return while those entries are not yet in Postgres.
+   */
+  flushOnce(): Promise<number> {
+    const turn = this.turn.then(() => this.flushBatch());
+    this.turn = turn.catch(() => 0);
+    return turn;
+  }
+
+  private turn: Promise<number> = Promise.resolve(0);
+
+  private async flushBatch(): Promise<number> {
     const size = this.opts.batchSize ?? 1000;
     // A batch whose write or ack failed is still delivered to this consumer (pending, unacked):
     // a read of new entries never returns it again and XAUTOCLAIM would wait claimIdleMs for it,

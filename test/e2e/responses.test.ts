@@ -48,7 +48,8 @@ describe("Responses API", () => {
 
   test("a function-call round trip to an Anthropic model, streamed", async () => {
     const first = await client.responses.stream({ model: "claude-opus-4.7", input: "find cheap flights", tools: [tool], max_output_tokens: 500 }).finalResponse();
-    const call = first.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === "function_call")!;
+    const call = first.output.find((o) => o.type === "function_call")!;
+    if (call.type !== "function_call") throw new Error("expected a function call");
     expect(call.name).toBe("lookup");
     expect(JSON.parse(call.arguments)).toEqual({ query: "find cheap flights" });
     const second = await client.responses.create({
