@@ -14,7 +14,7 @@ import { planRoutes } from "./routes/plans.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { paymentRoutes } from "./routes/payments.ts";
 import { reportRoutes } from "./routes/reports.ts";
-import { deploymentHealthRoutes } from "./routes/ops.ts";
+import { deploymentHealthRoutes, reconcileRoutes } from "./routes/ops.ts";
 import { adminDocs } from "../src/http/openapi/admin-docs.ts";
 
 export type { AdminDeps } from "./context.ts";
@@ -65,5 +65,6 @@ export function createAdminApp(deps: AdminDeps) {
     .use(subscriptionRoutes(deps))
     .use(paymentRoutes(deps))
     .use(reportRoutes(deps))
+    .use(reconcileRoutes(deps))
     .use(deps.cooldowns ? deploymentHealthRoutes({ cooldowns: deps.cooldowns }) : new Elysia({ name: "no-deployment-health" }));
 }

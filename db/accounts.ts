@@ -193,8 +193,13 @@ export async function adjustCredits(
   return { applied, balanceMicro };
 }
 
-/** Start-up: every active key and every balance into the hot store (idempotent). */
+/**
+ * Start-up (and after a hot-store loss): every balance, then every active key, into the hot
+ * store (idempotent). Balances first, so no key works before its balance is there.
+ */
 export async function syncHotStore(database: Database, store: HotStore, defaults: DefaultLimits): Promise<void> {
+  const balances = await database.db.select({ id: users.id, balanceMicro: users.balanceMicro }).from(users);
+  for (const u of balances) await store.initBalance(u.id, u.balanceMicro);
   const keys = await database.db.select().from(apiKeys).where(eq(apiKeys.status, "active"));
   const planOf = new Map<string, PlanLimits>();
   for (const k of keys) {
@@ -202,8 +207,6 @@ export async function syncHotStore(database: Database, store: HotStore, defaults
     if (!plan) planOf.set(k.userId, (plan = await userPlanLimits(database.db, k.userId, defaults)));
     await store.putKey(k.hash, keyRecord(k, plan));
   }
-  const balances = await database.db.select({ id: users.id, balanceMicro: users.balanceMicro }).from(users);
-  for (const u of balances) await store.initBalance(u.id, u.balanceMicro);
 }
 
 /**

@@ -54,6 +54,8 @@ export interface Config {
   upstreamRetryBudgetMs: number;
   /** Response headers must arrive within this. */
   upstreamFirstByteTimeoutMs: number;
+  /** How often each instance checks that the hot store still holds its data. */
+  hotStoreCheckMs: number;
   /** How often the ledger flusher drains the stream when idle. */
   flushIntervalMs: number;
   providers: Record<string, ProviderOverride>;
@@ -161,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamMaxAttempts: int(env, "UPSTREAM_MAX_ATTEMPTS", 4),
     upstreamRetryBudgetMs: int(env, "UPSTREAM_RETRY_BUDGET_MS", 30_000),
     upstreamFirstByteTimeoutMs: int(env, "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 120_000),
+    hotStoreCheckMs: int(env, "HOT_STORE_CHECK_MS", 5_000),
     flushIntervalMs: int(env, "FLUSH_INTERVAL_MS", 200),
     providers,
     payments: paymentsConfig(env),

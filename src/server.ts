@@ -10,6 +10,7 @@ import { readCatalogRows } from "../db/catalog-repo.ts";
 import { ensureAdminToken } from "../db/admin-token.ts";
 import { createKey, createUser, syncHotStore } from "../db/accounts.ts";
 import { LedgerFlusher } from "../db/flusher.ts";
+import { reconcileBalances } from "../db/reconcile.ts";
 import { createAdminApp } from "../admin/app.ts";
 import { createHotStore } from "./store/index.ts";
 import type { HotStore } from "./store/types.ts";
@@ -57,6 +58,31 @@ export interface StartOptions {
 }
 
 const FIRST_START_LOCK = 74_201_338;
+const HOT_STORE_MARKER = "populated";
+
+/**
+ * A hot store that restarts empty would refuse every key (no records) until some instance
+ * restarted. Every few seconds each instance checks a marker; the one that finds it gone
+ * repopulates keys and balances from Postgres.
+ */
+function watchHotStore(database: Database, store: HotStore, config: Config): { stop(): void } {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      if (!(await store.claimMarker(HOT_STORE_MARKER))) return;
+      console.warn("[sluice] the hot store lost its data: repopulating keys and balances from Postgres");
+      await syncHotStore(database, store, config.defaultLimits);
+      await reconcileBalances(database, store);
+    })()
+      .catch((err: unknown) => console.error("[sluice] hot store check failed:", err instanceof Error ? err.message : err))
+      .finally(() => {
+        busy = false;
+      });
+  }, config.hotStoreCheckMs);
+  return { stop: () => clearInterval(timer) };
+}
 
 export async function startSluice(config: Config, opts: StartOptions = {}): Promise<Sluice> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -75,6 +101,8 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
 
   const admin = await ensureAdminToken(database, config.adminToken);
   await syncHotStore(database, store, config.defaultLimits);
+  await store.claimMarker(HOT_STORE_MARKER);
+  const watchdog = watchHotStore(database, store, config);
 
   let firstKey: string | null = null;
   if (opts.bootstrapFirstKey) {
@@ -169,6 +197,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     metrics,
     reloadCatalog,
     async stop() {
+      watchdog.stop();
       await stopBillingJobs();
       await gateway.stop(true);
       await adminApp.stop(true);

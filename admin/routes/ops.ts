@@ -3,6 +3,8 @@ import { Elysia } from "elysia";
 import type { Metrics } from "../../src/observability/metrics.ts";
 import type { Cooldowns } from "../../src/routing/cooldown.ts";
 import type { HotStore } from "../../src/store/types.ts";
+import type { Database } from "../../db/client.ts";
+import { reconcileBalances } from "../../db/reconcile.ts";
 
 export function opsRoutes(deps: { metrics: Metrics; cooldowns: Cooldowns; store: HotStore }) {
   return new Elysia({ name: "ops" }).get(
@@ -35,5 +37,23 @@ export function deploymentHealthRoutes(deps: { cooldowns: Cooldowns }) {
       })),
     }),
     { detail: { summary: "Deployment circuit-breaker state (this instance's view)", tags: ["Deployments"] } },
+  );
+}
+
+/** Operator-triggered rebuild of hot balances from Postgres + unflushed ledger entries. */
+export function reconcileRoutes(deps: { database: Database; store: HotStore }) {
+  return new Elysia({ name: "reconcile" }).post(
+    "/reconcile",
+    async () => {
+      const fixes = await reconcileBalances(deps.database, deps.store);
+      return {
+        adjusted: fixes.map((f) => ({
+          user_id: f.userId,
+          before_micro: f.before === null ? null : Number(f.before),
+          after_micro: Number(f.after),
+        })),
+      };
+    },
+    { detail: { summary: "Rebuild hot balances from Postgres and unflushed ledger entries", tags: ["Ops"] } },
   );
 }

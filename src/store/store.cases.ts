@@ -372,6 +372,17 @@ export function runHotStoreCases(name: string, make: () => Promise<HotStore>): v
         expect(await store.readLedger("c1", 10, 0)).toEqual([]);
       });
 
+      test("pendingLedger lists every unacked entry, delivered or not", async () => {
+        const a = newUser();
+        const b = newUser();
+        await store.appendLedger(entry(a, { eventId: "p1", amountMicro: "-10" }));
+        await store.appendLedger(entry(b, { eventId: "p2", amountMicro: "-20" }));
+        const delivered = await store.readLedger("c1", 1, 0);
+        expect((await store.pendingLedger()).map((e) => e.eventId).sort()).toEqual(["p1", "p2"]);
+        await store.ackLedger(delivered.map((d) => d.id));
+        expect((await store.pendingLedger()).map((e) => e.eventId)).toEqual([delivered[0]!.entry.eventId === "p1" ? "p2" : "p1"]);
+      });
+
       test("reads honour count across shards and never deliver an entry twice", async () => {
         const users = Array.from({ length: 7 }, () => newUser());
         const appended = new Set<string>();
@@ -425,6 +436,12 @@ export function runHotStoreCases(name: string, make: () => Promise<HotStore>): v
         const got = await withTimeout(reading, 2000, "blocked read");
         expect(got.map((g) => g.entry)).toEqual([e]);
       });
+    });
+
+    test("claimMarker: the first caller sets it, later ones see it set", async () => {
+      const name = `m${Math.random().toString(36).slice(2)}`;
+      expect(await store.claimMarker(name)).toBe(true);
+      expect(await store.claimMarker(name)).toBe(false);
     });
 
     describe("pub/sub", () => {

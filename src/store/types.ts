@@ -141,4 +141,12 @@ export interface HotStore {
   ackLedger(ids: string[]): Promise<void>;
   /** Entries appended and not yet acked (ledger lag), and the oldest one's age in ms. */
   ledgerLag(nowMs: number): Promise<{ pending: number; oldestAgeMs: number }>;
+  /** Every entry not yet acked, delivered or not (reconciling balances after a hot-store loss). */
+  pendingLedger(): Promise<LedgerEntry[]>;
+
+  /**
+   * Sets a marker if absent and says whether this call set it. A marker that disappears
+   * means the hot store lost its data; the caller that re-sets it repopulates the store.
+   */
+  claimMarker(name: string): Promise<boolean>;
 }

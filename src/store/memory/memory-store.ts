@@ -298,6 +298,18 @@ export class MemoryHotStore implements HotStore {
     return { pending, oldestAgeMs: oldest === null ? 0 : Math.max(0, nowMs - oldest) };
   }
 
+  async pendingLedger(): Promise<LedgerEntry[]> {
+    return this.shards.flatMap((shard) => [...shard.records.values()].map((r) => r.entry));
+  }
+
+  async claimMarker(name: string): Promise<boolean> {
+    if (this.markers.has(name)) return false;
+    this.markers.add(name);
+    return true;
+  }
+
+  private readonly markers = new Set<string>();
+
   // ---- internals ----
 
   private user(userId: string): UserState {

@@ -349,6 +349,15 @@ export class RedisHotStore implements HotStore {
     return { pending, oldestAgeMs: oldest === null ? 0 : Math.max(0, nowMs - oldest) };
   }
 
+  async pendingLedger(): Promise<LedgerEntry[]> {
+    const perShard = await Promise.all(this.ledgerKeys.map(async (key) => this.parseEntries(key, await this.redis.xrange(key, "-", "+"))));
+    return perShard.flat().map((e) => e.entry);
+  }
+
+  async claimMarker(name: string): Promise<boolean> {
+    return (await this.redis.set(`${this.prefix}marker:${name}`, String(Date.now()), "NX")) === "OK";
+  }
+
   // ---- internals ----
 
   private userKey(kind: string, userId: string): string {
