@@ -11,7 +11,7 @@ import { ensureAdminToken } from "../db/admin-token.ts";
 import { createKey, createUser, syncHotStore } from "../db/accounts.ts";
 import { LedgerFlusher } from "../db/flusher.ts";
 import { reconcileBalances } from "../db/reconcile.ts";
-import { createAdminApp } from "../admin/app.ts";
+import { createAdminApp, type AdminDeps } from "../admin/app.ts";
 import { createHotStore } from "./store/index.ts";
 import type { HotStore } from "./store/types.ts";
 import { CATALOG_CHANNEL } from "./store/keys.ts";
@@ -28,6 +28,7 @@ import { DEFAULT_POLICY } from "./routing/dispatch.ts";
 import { Metrics } from "./observability/metrics.ts";
 import { Elysia } from "elysia";
 import { opsRoutes } from "../admin/routes/ops.ts";
+import { adminPanel } from "../web/admin/index.ts";
 
 export interface Sluice {
   config: Config;
@@ -157,22 +158,23 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     // Long generations stream for minutes; Bun's default idle timeout (10 s) would cut them.
     idleTimeout: 255,
   });
+  const adminDeps: AdminDeps = {
+    database,
+    store,
+    adminTokenHash: admin.hash,
+    cooldowns,
+    defaultLimits: config.defaultLimits,
+    signupMicro: creditsToMicro(config.signupCredits),
+    billing,
+    providerKeys,
+  };
   // /metrics sits beside the admin API, outside its token check, for Prometheus scrapers on
   // the private admin port.
   const adminApp = new Elysia()
-    .use(
-      createAdminApp({
-        database,
-        store,
-        adminTokenHash: admin.hash,
-        cooldowns,
-        defaultLimits: config.defaultLimits,
-        signupMicro: creditsToMicro(config.signupCredits),
-        billing,
-        providerKeys,
-      }),
-    )
+    .use(createAdminApp(adminDeps))
     .use(opsRoutes({ metrics, cooldowns, store }))
+    // The web admin panel (/admin), a client of the same admin API.
+    .use(adminPanel({ admin: adminDeps, metrics, ready, startedAt }))
     .listen({ port: opts.ephemeralPorts ? 0 : config.adminPort, hostname: config.host });
 
   const flusher = new LedgerFlusher(database, store, {

@@ -20,6 +20,7 @@ import { billingRoutes } from "./routes/billing.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import type { BillingDeps } from "../payments/deps.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { webDashboard } from "../../web/app/index.ts";
 
 export interface GatewayDeps {
   config: Config;
@@ -44,6 +45,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     })
     // Before onParse on purpose: webhook signatures are checked against the raw body.
     .use(webhookRoutes({ billing: deps.billing }))
+    // The web dashboard (/app) too: it reads its own form bodies and answers errors in HTML.
+    .use(webDashboard({ config: deps.config, billing: deps.billing }))
     .onParse(async ({ request, contentType }) => {
       if (request.method === "GET" || request.method === "HEAD") return;
       const text = await readBodyText(request, limit);
