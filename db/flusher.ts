@@ -2,10 +2,9 @@
 // transaction each: insert the rows (a duplicate delivery inserts nothing, thanks to the
 // unique event_id), move the balances of the rows actually inserted, commit, then ack.
 // A crash between commit and ack redelivers entries that then insert nothing.
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
-import { ledger, users } from "./schema.ts";
-import type { HotStore, StreamedEntry } from "../src/store/types.ts";
+import type { HotStore, LedgerEntry, StreamedEntry } from "../src/store/types.ts";
 
 export interface FlusherOptions {
   consumer: string;
@@ -94,38 +93,49 @@ export class LedgerFlusher {
     return batch.length;
   }
 
+  // One statement per batch: the rows go in as one array per column (unnest), so the query
+  // text and its parameter count stay the same whatever the batch size, and the balances of
+  // the rows actually inserted move in the same statement. A row-by-row VALUES list built by
+  // the ORM cost more CPU than the database did, and an UPDATE per user a round trip each.
   private async write(batch: StreamedEntry[]): Promise<void> {
-    const rows = batch.map(({ entry: e }) => ({
-      eventId: e.eventId,
-      kind: e.kind,
-      userId: e.userId,
-      keyId: e.keyId,
-      amountMicro: BigInt(e.amountMicro),
-      modelId: e.modelId,
-      inputTokens: e.inputTokens,
-      outputTokens: e.outputTokens,
-      cacheReadTokens: e.cacheReadTokens,
-      cacheWriteTokens: e.cacheWriteTokens,
-      reasoningTokens: e.reasoningTokens,
-      prices: e.prices,
-      catalogVersion: e.catalogVersion,
-      estimated: e.estimated,
-      status: e.status,
-      meta: e.meta ?? null,
-      createdAt: new Date(e.createdAtMs),
-    }));
-    await this.database.db.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(ledger)
-        .values(rows)
-        .onConflictDoNothing({ target: ledger.eventId })
-        .returning({ userId: ledger.userId, amountMicro: ledger.amountMicro });
-      const byUser = new Map<string, bigint>();
-      for (const r of inserted) byUser.set(r.userId, (byUser.get(r.userId) ?? 0n) + r.amountMicro);
-      for (const [userId, delta] of byUser) {
-        await tx.update(users).set({ balanceMicro: sql`${users.balanceMicro} + ${delta}` }).where(eq(users.id, userId));
-      }
-    });
+    const entries = batch.map((b) => b.entry);
+    const column = (pick: (e: LedgerEntry) => string | number | boolean | null | undefined) =>
+      sql.param(
+        entries.map((e) => {
+          const v = pick(e);
+          return v === null || v === undefined ? null : String(v);
+        }),
+      );
+    const json = (v: object | null | undefined) => (v ? JSON.stringify(v) : null);
+    await this.database.db.execute(sql`
+      with ins as (
+        insert into ledger (event_id, kind, user_id, key_id, amount_micro, model_id,
+          input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+          prices, catalog_version, estimated, status, meta, created_at)
+        select * from unnest(
+          ${column((e) => e.eventId)}::text[],
+          ${column((e) => e.kind)}::text[],
+          ${column((e) => e.userId)}::text[],
+          ${column((e) => e.keyId)}::text[],
+          ${column((e) => e.amountMicro)}::text[]::bigint[],
+          ${column((e) => e.modelId)}::text[],
+          ${column((e) => e.inputTokens)}::text[]::int[],
+          ${column((e) => e.outputTokens)}::text[]::int[],
+          ${column((e) => e.cacheReadTokens)}::text[]::int[],
+          ${column((e) => e.cacheWriteTokens)}::text[]::int[],
+          ${column((e) => e.reasoningTokens)}::text[]::int[],
+          ${column((e) => json(e.prices))}::text[]::jsonb[],
+          ${column((e) => e.catalogVersion)}::text[]::int[],
+          ${column((e) => e.estimated)}::text[]::bool[],
+          ${column((e) => e.status)}::text[],
+          ${column((e) => json(e.meta))}::text[]::jsonb[],
+          ${column((e) => new Date(e.createdAtMs).toISOString())}::text[]::timestamptz[])
+        on conflict (event_id) do nothing
+        returning user_id, amount_micro
+      )
+      update users set balance_micro = users.balance_micro + d.delta
+      from (select user_id, sum(amount_micro)::bigint as delta from ins group by user_id) d
+      where users.id = d.user_id`);
   }
 
   private async run(): Promise<void> {
