@@ -209,7 +209,10 @@ export class MemoryHotStore implements HotStore {
     // Duplicate detection uses a settled marker kept for 10 minutes, not the hold: a request
     // whose lease expired before it finished is still billed once (it did get a response), and
     // the marker is what stops a second settle of the same id from billing it again.
-    for (const [rid, at] of u.settled) if (at < now - SETTLED_MEMORY_MS) u.settled.delete(rid);
+    for (const [rid, at] of u.settled) {
+      if (at >= now - SETTLED_MEMORY_MS) break;
+      u.settled.delete(rid);
+    }
     if (u.settled.has(req.requestId)) return { applied: false, balanceMicro: this.balances.get(req.userId) ?? 0n };
 
     this.purgeLeases(u, now);
@@ -268,7 +271,7 @@ export class MemoryHotStore implements HotStore {
         if (out.length >= count) break;
         if (rec.delivery && wall - rec.delivery.atMs >= minIdleMs) {
           rec.delivery = { consumer, atMs: wall };
-          out.push({ id: `${s}:${rec.streamId}`, entry: structuredClone(rec.entry) });
+          out.push({ id: `${s}:${rec.streamId}`, entry: rec.entry });
         }
       }
     }
@@ -339,7 +342,7 @@ export class MemoryHotStore implements HotStore {
     shard.lastMs = ms;
     shard.lastSeq = seq;
     const streamId = `${ms}-${seq}`;
-    shard.records.set(streamId, { streamId, entry: structuredClone(entry), delivery: null });
+    shard.records.set(streamId, { streamId, entry, delivery: null });
     for (const wake of [...this.ledgerWaiters]) wake();
     return `${s}:${streamId}`;
   }
@@ -356,7 +359,7 @@ export class MemoryHotStore implements HotStore {
         if (out.length >= count) break;
         if (rec.delivery) continue;
         rec.delivery = { consumer, atMs: wall };
-        out.push({ id: `${s}:${rec.streamId}`, entry: structuredClone(rec.entry) });
+        out.push({ id: `${s}:${rec.streamId}`, entry: rec.entry });
       }
     }
     return out;

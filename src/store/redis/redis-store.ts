@@ -83,7 +83,7 @@ export class RedisHotStore implements HotStore {
     // Integers come back as strings so balances above 2^53 are not rounded on the way in.
     // RESP2 pins the reply shapes that the raw `call`s below parse (under RESP3 an XREADGROUP
     // reply arrives as a flattened map instead).
-    this.redis = new Redis(opts.url, { stringNumbers: true, protocol: 2 });
+    this.redis = new Redis(opts.url, { stringNumbers: true, protocol: 2, enableAutoPipelining: true });
     this.redis.defineCommand("sluiceAdmit", { numberOfKeys: 5, lua: ADMIT_LUA });
     this.redis.defineCommand("sluiceSettle", { numberOfKeys: 6, lua: SETTLE_LUA });
     this.redis.defineCommand("sluiceAck", { numberOfKeys: 1, lua: ACK_LUA });
@@ -325,7 +325,9 @@ export class RedisHotStore implements HotStore {
     const byShard = new Map<number, string[]>();
     for (const id of ids) {
       const { shard, streamId } = parseLedgerId(id, this.ledgerKeys.length);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), streamId]);
+      const list = byShard.get(shard);
+      if (list) list.push(streamId);
+      else byShard.set(shard, [streamId]);
     }
     await Promise.all(
       [...byShard].map(([shard, streamIds]) => this.scripts.sluiceAck(this.ledgerKeys[shard]!, GROUP, ...streamIds)),
