@@ -59,11 +59,11 @@ export function createCompletionHandler(deps: CompletionDeps) {
     const started = performance.now();
     try {
       const res = await handle(request, body, api, requestId, started);
-      metrics.requests.inc({ endpoint: endpointOf(api), model: modelLabel(deps.catalog(), body.model), status: "2xx" });
+      metrics.countRequest(endpointOf(api), modelLabel(deps.catalog(), body.model), "2xx");
       return res;
     } catch (err) {
       const status = err instanceof GatewayError ? err.status : 500;
-      metrics.requests.inc({ endpoint: endpointOf(api), model: modelLabel(deps.catalog(), body.model), status: metrics.statusClass(status) });
+      metrics.countRequest(endpointOf(api), modelLabel(deps.catalog(), body.model), metrics.statusClass(status));
       throw err;
     }
   };
@@ -151,13 +151,14 @@ export function createCompletionHandler(deps: CompletionDeps) {
     }
     const route = byDeploymentRoute(routes, result.deployment);
     const upstreamJson = prepared.get(route.deployment)!.body;
-    if (route !== first) metrics.fallbacks.inc({ model: model.id });
+    const modelMetrics = metrics.forModel(model.id);
+    if (route !== first) modelMetrics.fallbacks.inc();
     const upstreamSeconds = (performance.now() - upstreamStarted) / 1000;
     const observeHeaders = () => {
       const total = (performance.now() - started) / 1000;
-      metrics.latency.observe({ phase: "total", model: model.id }, total);
-      metrics.latency.observe({ phase: "upstream", model: model.id }, upstreamSeconds);
-      metrics.latency.observe({ phase: "overhead", model: model.id }, Math.max(0, total - upstreamSeconds));
+      modelMetrics.latencyTotal.observe(total);
+      modelMetrics.latencyUpstream.observe(upstreamSeconds);
+      modelMetrics.latencyOverhead.observe(Math.max(0, total - upstreamSeconds));
     };
 
     const settle = async (usage: TokenUsage, estimated: boolean, status: LedgerEntry["status"]): Promise<bigint> => {
@@ -168,11 +169,11 @@ export function createCompletionHandler(deps: CompletionDeps) {
       } catch (err) {
         console.error(`[sluice] settlement of ${requestId} failed:`, err);
       }
-      metrics.costMicro.inc({ model: model.id }, Number(cost));
-      metrics.tokens.inc({ model: model.id, kind: "input" }, usage.inputTokens);
-      metrics.tokens.inc({ model: model.id, kind: "output" }, usage.outputTokens);
-      if (usage.cacheReadTokens) metrics.tokens.inc({ model: model.id, kind: "cache_read" }, usage.cacheReadTokens);
-      if (usage.cacheWriteTokens) metrics.tokens.inc({ model: model.id, kind: "cache_write" }, usage.cacheWriteTokens);
+      modelMetrics.costMicro.inc(Number(cost));
+      modelMetrics.inputTokens.inc(usage.inputTokens);
+      modelMetrics.outputTokens.inc(usage.outputTokens);
+      if (usage.cacheReadTokens) modelMetrics.cacheReadTokens.inc(usage.cacheReadTokens);
+      if (usage.cacheWriteTokens) modelMetrics.cacheWriteTokens.inc(usage.cacheWriteTokens);
       return cost;
     };
 

@@ -3,6 +3,18 @@
 // from the catalog, deployment ids from the catalog, statuses are collapsed to classes.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+export interface ModelMetrics {
+  latencyTotal: Histogram.Internal<"phase" | "model">;
+  latencyUpstream: Histogram.Internal<"phase" | "model">;
+  latencyOverhead: Histogram.Internal<"phase" | "model">;
+  costMicro: Counter.Internal;
+  inputTokens: Counter.Internal;
+  outputTokens: Counter.Internal;
+  cacheReadTokens: Counter.Internal;
+  cacheWriteTokens: Counter.Internal;
+  fallbacks: Counter.Internal;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -62,6 +74,39 @@ export class Metrics {
     help: "Age of the oldest ledger entry not yet written to Postgres",
     registers: [this.registry],
   });
+
+  /** Labelled children per model, looked up once: prom-client hashes the label set on every call otherwise. */
+  private readonly perModel = new Map<string, ModelMetrics>();
+  private readonly perRequestLabel = new Map<string, Counter.Internal>();
+
+  forModel(model: string): ModelMetrics {
+    let m = this.perModel.get(model);
+    if (!m) {
+      m = {
+        latencyTotal: this.latency.labels({ phase: "total", model }),
+        latencyUpstream: this.latency.labels({ phase: "upstream", model }),
+        latencyOverhead: this.latency.labels({ phase: "overhead", model }),
+        costMicro: this.costMicro.labels({ model }),
+        inputTokens: this.tokens.labels({ model, kind: "input" }),
+        outputTokens: this.tokens.labels({ model, kind: "output" }),
+        cacheReadTokens: this.tokens.labels({ model, kind: "cache_read" }),
+        cacheWriteTokens: this.tokens.labels({ model, kind: "cache_write" }),
+        fallbacks: this.fallbacks.labels({ model }),
+      };
+      this.perModel.set(model, m);
+    }
+    return m;
+  }
+
+  countRequest(endpoint: string, model: string, status: string): void {
+    const key = `${endpoint}\u0000${model}\u0000${status}`;
+    let child = this.perRequestLabel.get(key);
+    if (!child) {
+      child = this.requests.labels({ endpoint, model, status });
+      this.perRequestLabel.set(key, child);
+    }
+    child.inc();
+  }
 
   constructor(opts: { defaults?: boolean } = {}) {
     if (opts.defaults) collectDefaultMetrics({ register: this.registry });
