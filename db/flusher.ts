@@ -97,6 +97,9 @@ export class LedgerFlusher {
   // text and its parameter count stay the same whatever the batch size, and the balances of
   // the rows actually inserted move in the same statement. A row-by-row VALUES list built by
   // the ORM cost more CPU than the database did, and an UPDATE per user a round trip each.
+  // JSON columns are sent once per distinct value and picked by index (a batch mostly repeats
+  // a few price sets), and times as epoch milliseconds: parsing jsonb and timestamp text per
+  // row was most of the insert's cost on PGlite, which runs on the gateway's own thread.
   private async write(batch: StreamedEntry[]): Promise<void> {
     const entries = batch.map((b) => b.entry);
     const column = (pick: (e: LedgerEntry) => string | number | boolean | null | undefined) =>
@@ -106,13 +109,21 @@ export class LedgerFlusher {
           return v === null || v === undefined ? null : String(v);
         }),
       );
-    const json = (v: object | null | undefined) => (v ? JSON.stringify(v) : null);
+    const prices = new DistinctJson();
+    const meta = new DistinctJson();
+    const priceIndex = column((e) => prices.indexOf(e.prices));
+    const metaIndex = column((e) => meta.indexOf(e.meta));
     await this.database.db.execute(sql`
       with ins as (
         insert into ledger (event_id, kind, user_id, key_id, amount_micro, model_id,
           input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
           prices, catalog_version, estimated, status, meta, created_at)
-        select * from unnest(
+        select r.event_id, r.kind, r.user_id, r.key_id, r.amount_micro, r.model_id,
+          r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens, r.reasoning_tokens,
+          (${sql.param(prices.values)}::text[]::jsonb[])[r.price_index], r.catalog_version, r.estimated, r.status,
+          (${sql.param(meta.values)}::text[]::jsonb[])[r.meta_index],
+          timestamptz 'epoch' + r.created_ms * interval '1 millisecond'
+        from unnest(
           ${column((e) => e.eventId)}::text[],
           ${column((e) => e.kind)}::text[],
           ${column((e) => e.userId)}::text[],
@@ -124,12 +135,15 @@ export class LedgerFlusher {
           ${column((e) => e.cacheReadTokens)}::text[]::int[],
           ${column((e) => e.cacheWriteTokens)}::text[]::int[],
           ${column((e) => e.reasoningTokens)}::text[]::int[],
-          ${column((e) => json(e.prices))}::text[]::jsonb[],
+          ${priceIndex}::text[]::int[],
           ${column((e) => e.catalogVersion)}::text[]::int[],
           ${column((e) => e.estimated)}::text[]::bool[],
           ${column((e) => e.status)}::text[],
-          ${column((e) => json(e.meta))}::text[]::jsonb[],
-          ${column((e) => new Date(e.createdAtMs).toISOString())}::text[]::timestamptz[])
+          ${metaIndex}::text[]::int[],
+          ${column((e) => e.createdAtMs)}::text[]::bigint[])
+          as r(event_id, kind, user_id, key_id, amount_micro, model_id,
+            input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+            price_index, catalog_version, estimated, status, meta_index, created_ms)
         on conflict (event_id) do nothing
         returning user_id, amount_micro
       )
@@ -158,5 +172,23 @@ export class LedgerFlusher {
         this.wake = null;
       }
     }
+  }
+}
+
+/** Distinct JSON texts of a batch, numbered from 1 (Postgres arrays); null stays null. */
+class DistinctJson {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  indexOf(value: object | null | undefined): number | null {
+    if (!value) return null;
+    const text = JSON.stringify(value);
+    let i = this.index.get(text);
+    if (i === undefined) {
+      this.values.push(text);
+      i = this.values.length;
+      this.index.set(text, i);
+    }
+    return i;
   }
 }
