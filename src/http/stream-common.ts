@@ -17,22 +17,58 @@ export type StreamSettle = (billing: StreamBilling) => Promise<string>;
 
 export type ReadResult = { kind: "chunk"; value: Uint8Array } | { kind: "end" } | { kind: "idle" };
 
-/** One read, ended early when the upstream goes quiet for longer than idleMs (a stalled stream). */
-export async function readWithIdleTimeout(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, idleMs: number): Promise<ReadResult> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const idle = new Promise<ReadResult>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "idle" }), idleMs);
-  });
-  try {
-    const read = reader.read().then(
-      (r): ReadResult => (r.done || !r.value ? { kind: "end" } : { kind: "chunk", value: r.value }),
-      // A reset upstream connection ends the stream like a cut one.
-      (): ReadResult => ({ kind: "end" }),
-    );
-    return await Promise.race([read, idle]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * Reads an upstream body, answering "idle" when a read waits longer than idleMs (a stalled
+ * stream). One timer per stream, re-armed only when it fires: a timer and a race per read
+ * cost more than relaying the chunk. Time the client takes to pull is not idle time.
+ */
+export class IdleReader {
+  private pending: ((r: ReadResult) => void) | null = null;
+  private readStartedAt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> },
+    private readonly idleMs: number,
+  ) {}
+
+  read(): Promise<ReadResult> {
+    return new Promise<ReadResult>((resolve) => {
+      this.pending = resolve;
+      this.readStartedAt = performance.now();
+      this.timer ??= setTimeout(this.onTimer, this.idleMs);
+      this.reader.read().then(
+        (r) => this.answer(resolve, r.done || !r.value ? { kind: "end" } : { kind: "chunk", value: r.value }),
+        // A reset upstream connection ends the stream like a cut one.
+        () => this.answer(resolve, { kind: "end" }),
+      );
+    });
   }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private answer(resolve: (r: ReadResult) => void, result: ReadResult): void {
+    // After an idle answer the late read result belongs to nobody.
+    if (this.pending !== resolve) return;
+    this.pending = null;
+    resolve(result);
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    const pending = this.pending;
+    if (!pending) return;
+    const waited = performance.now() - this.readStartedAt;
+    if (waited >= this.idleMs) {
+      this.pending = null;
+      pending({ kind: "idle" });
+    } else {
+      this.timer = setTimeout(this.onTimer, this.idleMs - waited);
+    }
+  };
 }
 
 /**
@@ -65,6 +101,38 @@ export async function startDrain(policy: DrainPolicy, work: { run(): Promise<voi
     clearTimeout(timer);
     policy.active.count--;
     work.abort();
+  }
+}
+
+/**
+ * Decoded length of the string value of `key` (e.g. '"content":') when the key occurs once in
+ * the JSON text; 0 when absent or null; null when the shape is anything else (the caller
+ * parses then). The key cannot match inside a string value: quotes there are escaped.
+ */
+export function soleStringLength(json: string, key: string): number | null {
+  const at = json.indexOf(key);
+  if (at < 0) return 0;
+  if (json.indexOf(key, at + key.length) >= 0) return null;
+  let v = at + key.length;
+  while (json.charCodeAt(v) === 32) v++;
+  if (json.startsWith("null", v)) return 0;
+  if (json.charCodeAt(v) !== 34) return null;
+  let end = v + 1;
+  for (;;) {
+    end = json.indexOf('"', end);
+    if (end < 0) return null;
+    let backslashes = 0;
+    for (let k = end - 1; json.charCodeAt(k) === 92; k--) backslashes++;
+    if (backslashes % 2 === 0) break;
+    end++;
+  }
+  const raw = json.slice(v + 1, end);
+  if (!raw.includes("\\")) return raw.length;
+  try {
+    const s: unknown = JSON.parse(json.slice(v, end + 1));
+    return typeof s === "string" ? s.length : null;
+  } catch {
+    return null;
   }
 }
 

@@ -6,7 +6,7 @@ import { rewriteModelField } from "../protocols/model-field.ts";
 import { encodeSseData, encodeSseEvent, SseFramer, sseData, sseEventName } from "../protocols/sse.ts";
 import { mergeAnthropicUsage, usageFromAnthropic, usageFromOpenAI, usageFromResponses, type TokenUsage } from "../protocols/usage.ts";
 import type { PassThroughWire } from "./bridges.ts";
-import { anthropicEventChars, openaiChunkChars, readWithIdleTimeout, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
+import { anthropicEventChars, openaiChunkChars, soleStringLength, IdleReader, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
 
 export interface RelayOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -28,6 +28,7 @@ const encoder = new TextEncoder();
 
 export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
   const reader = opts.upstream.getReader();
+  const upstreamReads = new IdleReader(reader, opts.idleTimeoutMs);
   const decoder = new TextDecoder();
   const framer = new SseFramer();
   let usage: TokenUsage | null = null;
@@ -157,7 +158,7 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
   /** Reads and processes upstream until an event worth sending (or the end). */
   async function step(): Promise<{ out: string; done: boolean }> {
     for (;;) {
-      const read = await readWithIdleTimeout(reader, opts.idleTimeoutMs);
+      const read = await upstreamReads.read();
       if (read.kind !== "chunk") {
         finished = true;
         const rest = framer.flush() + decoder.decode();
@@ -197,7 +198,10 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
       if (finished) return;
       const { out, done } = await step();
       if (out) controller.enqueue(encoder.encode(out));
-      if (done) controller.close();
+      if (done) {
+        upstreamReads.close();
+        controller.close();
+      }
     },
     async cancel() {
       clientGone = true;
@@ -216,6 +220,7 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
           void reader.cancel().catch(() => {});
         },
       });
+      upstreamReads.close();
       await settleOnce("upstream_cut");
     },
   });
@@ -240,11 +245,24 @@ function parseObject(data: string): Record<string, unknown> | null {
   }
 }
 
-/** Characters of generated content in an OpenAI chunk (parsed only when it has a delta). */
+/**
+ * Characters of generated content in an OpenAI chunk. Nearly every event is a plain text
+ * delta: its one string is read without parsing the chunk; anything else is parsed.
+ */
 function openaiContentChars(data: string): number {
-  return data.includes('"delta"') ? openaiChunkChars(parseObject(data)) : 0;
+  if (!data.includes('"delta"')) return 0;
+  if (!data.includes('"tool_calls"') && !data.includes('"reasoning') && !data.includes('"refusal":"')) {
+    const n = soleStringLength(data, '"content":');
+    if (n !== null) return n;
+  }
+  return openaiChunkChars(parseObject(data));
 }
 
+/** The same for an Anthropic content_block_delta; text deltas take the short way. */
 function anthropicDeltaChars(data: string): number {
+  if (data.includes('"text_delta"')) {
+    const n = soleStringLength(data, '"text":');
+    if (n !== null) return n;
+  }
   return anthropicEventChars(parseObject(data));
 }

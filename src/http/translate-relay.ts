@@ -7,7 +7,7 @@ import { encodeSseData, encodeSseEvent } from "../protocols/sse.ts";
 import type { ClientProtocol } from "../protocols/errors.ts";
 import { errorProtocolOf, type ClientApi } from "./bridges.ts";
 import type { StreamTranslator, WireEvent } from "../protocols/translate/types.ts";
-import { anthropicEventChars, openaiChunkChars, readWithIdleTimeout, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
+import { anthropicEventChars, openaiChunkChars, IdleReader, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
 
 export interface TranslateRelayOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -43,6 +43,7 @@ function eventType(data: unknown): string {
 export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uint8Array> {
   const t = opts.translator;
   const reader = opts.upstream.getReader();
+  const upstreamReads = new IdleReader(reader, opts.idleTimeoutMs);
   const decoder = new TextDecoder();
   let pending: WireEvent[] = [];
   let delivered = 0;
@@ -99,7 +100,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
         pending = [];
         return { out, done: false };
       }
-      const read = await readWithIdleTimeout(reader, opts.idleTimeoutMs);
+      const read = await upstreamReads.read();
       if (read.kind === "chunk") {
         parser.feed(decoder.decode(read.value, { stream: true }));
         continue;
@@ -132,6 +133,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
       if (out) controller.enqueue(encoder.encode(out));
       if (done) {
         finished = true;
+        upstreamReads.close();
         controller.close();
         void reader.cancel().catch(() => {});
       }
@@ -152,6 +154,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
           void reader.cancel().catch(() => {});
         },
       });
+      upstreamReads.close();
       await settleOnce("upstream_cut");
     },
   });
