@@ -28,7 +28,9 @@ function endpoint(url: string, defaultPort: number): { host: string; port: numbe
 
 async function runPass(name: string, files: string[], env: Record<string, string | undefined>): Promise<{ pass: number; fail: number }> {
   console.log(`\n=== ${name}: ${files.length} files ===`);
-  const proc = Bun.spawn([process.execPath, "test", ...extraArgs, ...files], {
+  // --timeout, not only the preload's setDefaultTimeout: Bun applies the latter to the hooks
+  // of the first test file only, and a harness started in a later file's beforeAll would get 5 s.
+  const proc = Bun.spawn([process.execPath, "test", "--timeout", "30000", ...extraArgs, ...files], {
     cwd: root,
     env,
     stdout: "pipe",
