@@ -1,12 +1,13 @@
 // One Database handle for both backends: postgres.js against a real server, or embedded
-// PGlite in DATA_DIR when DATABASE_URL is unset.
-import { PGlite } from "@electric-sql/pglite";
+// PGlite in DATA_DIR when DATABASE_URL is unset, on a thread of its own (db/pglite-worker.ts).
+import type { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import { mkdirSync } from "node:fs";
 import * as schema from "./schema.ts";
+import { PGliteThread } from "./pglite-thread.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -71,9 +72,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
   const dir = opts.dataDir ?? "./data";
   if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
-  const pg = new PGlite(dir);
-  await pg.waitReady;
-  const db = drizzlePglite(pg, { schema }) as unknown as Db;
+  const pg = await PGliteThread.open(dir);
+  // drizzle's PGlite driver only calls query() and transaction(), which the thread answers.
+  const db = drizzlePglite(pg as unknown as PGlite, { schema }) as unknown as Db;
   const executor: Executor = {
     execScript: async (text) => {
       await pg.exec(text);

@@ -99,7 +99,7 @@ export class LedgerFlusher {
   // the ORM cost more CPU than the database did, and an UPDATE per user a round trip each.
   // JSON columns are sent once per distinct value and picked by index (a batch mostly repeats
   // a few price sets), and times as epoch milliseconds: parsing jsonb and timestamp text per
-  // row was most of the insert's cost on PGlite, which runs on the gateway's own thread.
+  // row was most of the insert's cost on PGlite.
   private async write(batch: StreamedEntry[]): Promise<void> {
     const entries = batch.map((b) => b.entry);
     const column = (pick: (e: LedgerEntry) => string | number | boolean | null | undefined) =>

@@ -180,10 +180,6 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   const flusher = new LedgerFlusher(database, store, {
     consumer: `${hostname()}:${process.pid}:${startedAt}`,
     intervalMs: config.flushIntervalMs,
-    // PGlite runs on this JS thread (WASM, ~90 µs CPU per ledger row): a 1000-row batch would
-    // stall every request in flight for ~100 ms. Small batches cost the same per row and keep
-    // each stall to a few ms.
-    batchSize: database.kind === "pglite" ? 100 : 1000,
   });
   flusher.start();
   const stopBillingJobs = startBillingJobs(billing, config.payments.jobIntervalMs);
