@@ -7,6 +7,8 @@ export function orderDeployments(
   isHealthy: (d: Deployment) => boolean,
   random: () => number = Math.random,
 ): Deployment[] {
+  // Most models have one deployment: nothing to order, and this runs on every request.
+  if (deployments.length === 1) return [deployments[0]!];
   const healthy = deployments.filter(isHealthy);
   const cooled = deployments.filter((d) => !isHealthy(d));
   return [...byPriorityThenWeight(healthy, random), ...byPriorityThenWeight(cooled, random)];
