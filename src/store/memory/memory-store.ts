@@ -146,7 +146,12 @@ export class MemoryHotStore implements HotStore {
     const { limits } = req;
     const u = this.user(req.userId);
     this.purgeLeases(u, now);
-    for (const [rid, at] of u.rpm) if (at < now - RPM_WINDOW_MS) u.rpm.delete(rid);
+    // Admissions are kept in the order they happened (see below), so the expired ones are at
+    // the front: stop at the first one still inside the window.
+    for (const [rid, at] of u.rpm) {
+      if (at >= now - RPM_WINDOW_MS) break;
+      u.rpm.delete(rid);
+    }
 
     const balance = this.balances.get(req.userId) ?? 0n;
 
@@ -185,7 +190,10 @@ export class MemoryHotStore implements HotStore {
       return { ok: false, reason: "balance", retryAfterSeconds: 0, balanceMicro: balance };
     }
 
-    if (limits.rpm > 0) u.rpm.set(req.requestId, now);
+    if (limits.rpm > 0) {
+      u.rpm.delete(req.requestId);
+      u.rpm.set(req.requestId, now);
+    }
     // Re-admitting a still-open request id replaces its hold rather than stacking a second one.
     const prev = u.leases.get(req.requestId);
     if (prev) u.heldMicro -= prev.holdMicro;
