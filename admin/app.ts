@@ -15,7 +15,7 @@ import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { paymentRoutes } from "./routes/payments.ts";
 import { reportRoutes } from "./routes/reports.ts";
 import { deploymentHealthRoutes, reconcileRoutes } from "./routes/ops.ts";
-import { adminDocs } from "../src/http/openapi/admin-docs.ts";
+import { adminDocs } from "./openapi/routes.ts";
 
 export type { AdminDeps } from "./context.ts";
 

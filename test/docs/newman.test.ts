@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import newman, { type NewmanRunOptions, type NewmanRunSummary } from "newman";
 import { startHarness, type Harness } from "../helpers/harness.ts";
-import { isObject, type Json, type JsonObject } from "../../src/http/openapi/json.ts";
+import { isObject, type Json, type JsonObject } from "../../src/openapi/json.ts";
 
 let h: Harness;
 let key: string;

@@ -5,8 +5,8 @@ import { describe, expect, test } from "bun:test";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import type { OpenAPI } from "openapi-types";
 import { renderDocs } from "../../scripts/docs.ts";
-import { isObject, operations, type JsonObject } from "../../src/http/openapi/json.ts";
-import { POSTMAN_SCHEMA } from "../../src/http/openapi/postman.ts";
+import { isObject, operations, type JsonObject } from "../../src/openapi/json.ts";
+import { POSTMAN_SCHEMA } from "../../src/openapi/postman.ts";
 
 const files = renderDocs();
 const gateway = JSON.parse(files["openapi/openapi.json"]) as JsonObject;

@@ -9,9 +9,9 @@ import pkg from "../../../package.json" with { type: "json" };
 import { errorBody, kindForStatus, type ErrorKind } from "../../protocols/errors.ts";
 import { protocolForPath } from "../errors.ts";
 import { telemetryNames } from "../telemetry.ts";
-import { enrich, type DocSpec, type ErrorFormat, type HeaderSet, type OperationContext, type OperationDoc } from "./enrich.ts";
-import { generateRaw } from "./generate.ts";
-import { toJson, type Json, type JsonObject } from "./json.ts";
+import { enrich, type DocSpec, type ErrorFormat, type HeaderSet, type OperationContext, type OperationDoc } from "../../openapi/enrich.ts";
+import { generateRaw } from "../../openapi/generate.ts";
+import { toJson, type Json, type JsonObject } from "../../openapi/json.ts";
 import {
   AnthropicErrorBody,
   AnthropicMessageResponse,

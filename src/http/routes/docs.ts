@@ -3,9 +3,9 @@
 // generated from the live app's routes on first use, with this server as their base URL.
 import { Elysia } from "elysia";
 import { buildGatewayOpenApi } from "../openapi/gateway.ts";
-import { memoByRoutes } from "../openapi/generate.ts";
-import { toPostman } from "../openapi/postman.ts";
-import { originOf, swaggerAsset, swaggerHtml } from "../openapi/swagger-ui.ts";
+import { memoByRoutes } from "../../openapi/generate.ts";
+import { toPostman } from "../../openapi/postman.ts";
+import { originOf, swaggerAsset, swaggerHtml } from "../../openapi/swagger-ui.ts";
 
 export function docsRoutes(opts: { headerPrefix: string }) {
   const plugin = new Elysia({ name: "docs" });

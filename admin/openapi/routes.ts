@@ -4,10 +4,10 @@
 // which Elysia forces onto every route of a plugin it uses, so these paths are answered in
 // onRequest (which runs before routing, for every request of the server) instead.
 import { Elysia } from "elysia";
-import { buildAdminOpenApi } from "./admin.ts";
-import { memoByRoutes } from "./generate.ts";
-import { toPostman } from "./postman.ts";
-import { originOf, swaggerAsset, swaggerHtml } from "./swagger-ui.ts";
+import { buildAdminOpenApi } from "./document.ts";
+import { memoByRoutes } from "../../src/openapi/generate.ts";
+import { toPostman } from "../../src/openapi/postman.ts";
+import { originOf, swaggerAsset, swaggerHtml } from "../../src/openapi/swagger-ui.ts";
 
 const BASE = "/admin";
 

@@ -3,10 +3,10 @@
 // examples differ. This module imports nothing from the gateway's request handling, so the
 // admin app can use it without depending on src/http at large.
 import type { AnyElysia } from "elysia";
-import pkg from "../../../package.json" with { type: "json" };
-import { enrich, type DocSpec, type OperationContext, type OperationDoc } from "./enrich.ts";
-import { generateRaw } from "./generate.ts";
-import type { Json } from "./json.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { enrich, type DocSpec, type OperationContext, type OperationDoc } from "../../src/openapi/enrich.ts";
+import { generateRaw } from "../../src/openapi/generate.ts";
+import type { Json } from "../../src/openapi/json.ts";
 import { AdminCreated, AdminCreditsResult, AdminErrorBody, AdminKeyCreated, AdminKeyRevoked, AdminUser } from "./schemas.ts";
 
 export interface AdminDocOptions {
