@@ -30,4 +30,14 @@ export async function seedCatalog(tx: Executor): Promise<void> {
       [`${m.id}@${m.provider}`, m.id, m.provider, m.upstreamModel],
     );
   }
+  // A model's price history starts with the prices it was created at, so that the ledger rows
+  // of version 1 can be traced to a price like every later version's.
+  await tx.rows(
+    `insert into model_price_history (model_id, version, input_price, output_price, cache_read_price,
+       cache_write_price, flags, status, actor, changed_at)
+     select m.id, m.version, m.input_price, m.output_price, m.cache_read_price, m.cache_write_price,
+       m.flags, m.status, 'seed', m.created_at
+     from models m
+     where not exists (select 1 from model_price_history h where h.model_id = m.id)`,
+  );
 }

@@ -54,7 +54,9 @@ describe("models and prices", () => {
     });
     // 1000 x 32 + 100 x 128.5 credits per 1M = 44,850 micro-credits = $0.0004485
     expect((await chat(u.key)).headers.get("x-sluice-cost-usd")).toBe("0.0004485");
-    const detail = (await b.h.admin("/models/gpt-5.4-mini")).json as { price_history: { version: number; input_price: number }[] };
+    const detail = (await b.h.admin("/models/gpt-5.4-mini")).json as { price_history: { version: number; input_price: number; actor: string }[] };
+    // The seeded prices are the first entry of the history, the change the last.
+    expect(detail.price_history[0]).toMatchObject({ version: before.version, input_price: 16, actor: "seed" });
     expect(detail.price_history.at(-1)).toMatchObject({ version: before.version + 1, input_price: 32 });
     const audit = (await b.h.admin("/audit?target=model:gpt-5.4-mini")).json.data as { action: string; actor: string; before: { inputPrice: string }; after: { inputPrice: string } }[];
     expect(audit[0]).toMatchObject({ action: "model.update", actor: "admin-token", before: { inputPrice: "16000000" }, after: { inputPrice: "32000000" } });
