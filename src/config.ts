@@ -58,6 +58,8 @@ export interface Config {
   hotStoreCheckMs: number;
   /** How often the ledger flusher drains the stream when idle. */
   flushIntervalMs: number;
+  /** Reverse proxies of ours in front of the web console; 0: use the connection's peer. */
+  trustProxyHops: number;
   providers: Record<string, ProviderOverride>;
   /** QRIS payments, invoices and plan billing (README "Configuration"). */
   payments: PaymentsConfig;
@@ -165,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamFirstByteTimeoutMs: int(env, "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", 120_000),
     hotStoreCheckMs: int(env, "HOT_STORE_CHECK_MS", 5_000),
     flushIntervalMs: int(env, "FLUSH_INTERVAL_MS", 200),
+    trustProxyHops: int(env, "TRUST_PROXY_HOPS", 0),
     providers,
     payments: paymentsConfig(env),
   };

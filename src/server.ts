@@ -174,7 +174,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     .use(createAdminApp(adminDeps))
     .use(opsRoutes({ metrics, cooldowns, store }))
     // The web admin panel (/admin), a client of the same admin API.
-    .use(adminPanel({ admin: adminDeps, metrics, ready, startedAt }))
+    .use(adminPanel({ admin: adminDeps, metrics, ready, startedAt, trustProxyHops: config.trustProxyHops }))
     .listen({ port: opts.ephemeralPorts ? 0 : config.adminPort, hostname: config.host });
 
   const flusher = new LedgerFlusher(database, store, {

@@ -56,7 +56,7 @@ export function adminAuthPages(c: AdminConsole) {
         c.checkPreSession(request, f);
         const name = field(f, "name");
         const next = field(f, "next");
-        const limit = await c.limiter.take([{ id: `ip:${clientIp(server, request)}`, rpm: ADMIN_LOGIN_RPM }]);
+        const limit = await c.limiter.take([{ id: `ip:${clientIp(server, request, c.deps.trustProxyHops)}`, rpm: ADMIN_LOGIN_RPM }]);
         if (!limit.ok) {
           const r = page(request, { name, next }, { kind: "bad", text: `Too many attempts. Try again in ${limit.retryAfterSeconds} seconds.` }, 429);
           r.headers.set("retry-after", String(limit.retryAfterSeconds));

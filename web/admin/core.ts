@@ -38,6 +38,8 @@ export interface AdminConsoleDeps {
   /** Readiness as GET /readyz reports it. */
   ready(): Promise<boolean>;
   startedAt: number;
+  /** TRUST_PROXY_HOPS: proxies of ours in front of this port (see clientIp). */
+  trustProxyHops?: number;
 }
 
 export class PageError extends Error {

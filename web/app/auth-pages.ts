@@ -86,7 +86,7 @@ export function authPages(d: Dashboard) {
         const state: FormState = { email, next: field(form, "next") };
         // The address first: a spray of made-up emails from one address stops there.
         const limit = await d.limiter.take([
-          { id: `ip:${clientIp(server, request)}`, rpm: LOGIN_LIMITS.perAddress },
+          { id: `ip:${clientIp(server, request, d.deps.config.trustProxyHops)}`, rpm: LOGIN_LIMITS.perAddress },
           { id: `email:${email}`, rpm: LOGIN_LIMITS.perEmail },
         ]);
         if (!limit.ok) {
@@ -119,7 +119,7 @@ export function authPages(d: Dashboard) {
         const errors = { email: emailProblem(email), password: passwordProblem(password) };
         if (errors.email || errors.password) return signupPage(request, { email, errors, flash: { kind: "bad", text: "Check the highlighted fields." } }, 400);
         // Sign-ups hand out free credits, so they are limited per address too.
-        const limit = await d.limiter.take([{ id: `signup-ip:${clientIp(server, request)}`, rpm: LOGIN_LIMITS.signupsPerAddress }]);
+        const limit = await d.limiter.take([{ id: `signup-ip:${clientIp(server, request, d.deps.config.trustProxyHops)}`, rpm: LOGIN_LIMITS.signupsPerAddress }]);
         if (!limit.ok) {
           const r = signupPage(request, { email, flash: { kind: "bad", text: `Too many sign-ups from your network. Try again in ${limit.retryAfterSeconds} seconds.` } }, 429);
           r.headers.set("retry-after", String(limit.retryAfterSeconds));

@@ -86,10 +86,21 @@ export interface AddressSource {
 }
 
 /**
- * The peer address of the connection. X-Forwarded-For is not used: anyone can send it, and
- * a rate limit keyed on it would be a rate limit on nothing.
+ * The client's address. By default the peer of the connection: X-Forwarded-For can be sent
+ * by anyone, and a rate limit keyed on it would be a rate limit on nothing. Behind
+ * `trustedHops` proxies of our own (TRUST_PROXY_HOPS), each of which appends the address it
+ * saw, the client is the entry that many places from the right; a request with fewer entries
+ * did not come through them, and its peer is used.
  */
-export function clientIp(server: AddressSource | null | undefined, request: Request): string {
+export function clientIp(server: AddressSource | null | undefined, request: Request, trustedHops = 0): string {
+  if (trustedHops > 0) {
+    const chain = (request.headers.get("x-forwarded-for") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+    const client = chain[chain.length - trustedHops];
+    if (client !== undefined) return client;
+  }
   return server?.requestIP(request)?.address ?? "unknown";
 }
 
