@@ -27,6 +27,10 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Redis Cluster seed nodes ("host:port"); when set, used instead of redisUrl. */
+  redisClusterNodes: string[] | undefined;
+  /** Ledger stream shards; also the Redis Cluster slots users are spread over. */
+  ledgerShards: number;
   /** Prefix for every hot-store key; lets tests share one Redis. */
   redisPrefix: string;
   dataDir: string;
@@ -145,6 +149,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: env.HOST || "127.0.0.1",
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES
+      ? env.REDIS_CLUSTER_NODES.split(",").map((s) => s.trim()).filter((s) => s !== "")
+      : undefined,
+    ledgerShards: int(env, "LEDGER_SHARDS", 16),
     redisPrefix: env.REDIS_PREFIX ?? "sluice:",
     dataDir: env.DATA_DIR || "./data",
     adminToken: env.ADMIN_TOKEN || undefined,

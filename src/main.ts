@@ -6,7 +6,9 @@ const config = loadConfig();
 const sluice = await startSluice(config, { bootstrapFirstKey: true, processMetrics: true });
 
 const storage = config.databaseUrl ? "Postgres" : `embedded PGlite in ${config.dataDir}`;
-const hot = config.redisUrl
+const hot = config.redisClusterNodes
+  ? `Redis Cluster (${config.redisClusterNodes.join(", ")})`
+  : config.redisUrl
   ? "Redis"
   : "in-process memory (single instance only; set REDIS_URL to run several instances; usage not yet flushed when the process dies, at most ~1 s, is lost)";
 console.log(`Sluice gateway  ${sluice.gatewayUrl}   (OpenAI: ${sluice.gatewayUrl}/v1, Anthropic: ${sluice.gatewayUrl})`);

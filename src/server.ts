@@ -89,7 +89,12 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
   await database.exclusive(FIRST_START_LOCK, (tx) => seedCatalog(tx));
-  const store = createHotStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const store = createHotStore({
+    redisUrl: config.redisUrl,
+    redisClusterNodes: config.redisClusterNodes,
+    prefix: config.redisPrefix,
+    ledgerShards: config.ledgerShards,
+  });
 
   const providerKeys = await openProviderKeyBox(database, config.payments.providerKeySecret);
   let catalog = Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);

@@ -8,6 +8,7 @@ import Redis from "ioredis";
 import { servicesMode, startHarness, type Harness } from "../helpers/harness.ts";
 import { startSluice, type Sluice } from "../../src/server.ts";
 import { deleteRedisPrefix, ledgerRows, pgBalance, pollUntil, sum } from "./helpers.ts";
+import { redisUserKey } from "../../src/store/redis/redis-store.ts";
 
 let h: Harness;
 let instances: Sluice[] = [];
@@ -139,7 +140,7 @@ describe.skipIf(!servicesMode)("limits across 3 instances sharing one Redis", ()
     const start = 900_000n; // 0.9 credits
     const { userId } = await h.newUser(0.9);
     const cs = clients(await newKey(userId, { concurrency: 50 }));
-    const holdsKey = `${h.config.redisPrefix}holds:{u:${userId}}`;
+    const holdsKey = redisUserKey(h.config.redisPrefix, "holds", userId, h.config.ledgerShards);
     const N = 16;
     // Identical bodies (fixed-width index) so every request holds the same amount.
     const pending = Array.from({ length: N }, (_, i) =>

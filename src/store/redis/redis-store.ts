@@ -2,20 +2,22 @@
 //
 // Key layout (P = prefix):
 //   P key:<sha256>        string, JSON KeyRecord (spendCapMicro as a decimal string)
-//   P bal:{u:<id>}        string, balance in micro-credits (INCRBY-able)
-//   P rpm:{u:<id>}        zset, request id -> admit time (sliding 60 s window)
-//   P conc:{u:<id>}       zset, request id -> lease expiry; also the expiry index of holds
-//   P holds:{u:<id>}      hash, "r:<request id>" -> held amount, "total" -> sum of holds
-//   P spend:{u:<id>}      hash, bucket start ms -> settled spend (window/60 buckets)
-//   P settled:{u:<id>}    zset, request id -> settle time (10 min duplicate-settle guard)
+//   P bal:{s<n>}:<id>     string, balance in micro-credits (INCRBY-able)
+//   P rpm:{s<n>}:<id>     zset, request id -> admit time (sliding 60 s window)
+//   P conc:{s<n>}:<id>    zset, request id -> lease expiry; also the expiry index of holds
+//   P holds:{s<n>}:<id>   hash, "r:<request id>" -> held amount, "total" -> sum of holds
+//   P spend:{s<n>}:<id>   hash, bucket start ms -> settled spend (window/60 buckets)
+//   P settled:{s<n>}:<id> zset, request id -> settle time (10 min duplicate-settle guard)
 //   P ledger:{s<n>}       stream, field "e" = JSON LedgerEntry; consumer group "flusher"
 //   P <channel>           pub/sub channel
-// Every per-user key shares the {u:<id>} hash tag so admit touches one slot. settle also
-// appends to a ledger shard stream in the same script, which is a second slot: fine on a
-// single Redis (or a proxy that pins scripts), not on Redis Cluster as is.
+// n is the user's ledger shard (ledgerShardOf). Settlement charges the balance and appends
+// the ledger entry in one script, so a user's keys and their shard's stream must share a
+// Redis Cluster slot: they share the hash tag {s<n>} (ARCHITECTURE.md section 8 tags user
+// keys {u:<id>}, which would put the stream in another slot). The cluster then spreads users
+// over as many slots as there are shards (LEDGER_SHARDS).
 
 import { readFileSync } from "node:fs";
-import Redis from "ioredis";
+import Redis, { Cluster } from "ioredis";
 import type {
   AdmissionRequest,
   AdmissionResult,
@@ -44,6 +46,9 @@ return n
 `;
 
 const GROUP = "flusher";
+/** Ledger shards, and so Redis Cluster slots the users are spread over (LEDGER_SHARDS). */
+export const DEFAULT_LEDGER_SHARDS = 16;
+const CLUSTER_POLL_MS = 100;
 // The scripts compare amounts as Lua doubles, which are exact only up to 2^53 micro-credits
 // (about 9 billion credits); larger amounts are refused rather than silently rounded.
 const MAX_EXACT_MICRO = BigInt(Number.MAX_SAFE_INTEGER);
@@ -58,15 +63,15 @@ interface ScriptCommands {
 export class RedisHotStore implements HotStore {
   readonly kind = "redis" as const;
 
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly scripts: ScriptCommands;
   private readonly prefix: string;
   private readonly ledgerKeys: string[];
   private readonly shardOfKey = new Map<string, number>();
   /** Lazily created: a subscribed connection cannot run other commands. */
-  private sub: Redis | null = null;
+  private sub: Redis | Cluster | null = null;
   /** Lazily created: a blocking XREADGROUP would otherwise stall admits queued behind it. */
-  private blocker: Redis | null = null;
+  private blocker: Redis | Cluster | null = null;
   private readonly handlers = new Map<string, Set<(message: string) => void>>();
   private readonly subscribed = new Map<string, Promise<unknown>>();
   private groupsReady: Promise<void> | null = null;
@@ -75,15 +80,24 @@ export class RedisHotStore implements HotStore {
   private readCursor = 0;
   private closing = false;
 
-  constructor(opts: { url: string; prefix?: string; ledgerShards?: number }) {
+  constructor(opts: { url?: string; clusterNodes?: string[]; prefix?: string; ledgerShards?: number }) {
     this.prefix = opts.prefix ?? "sluice:";
-    const shards = Math.max(1, Math.floor(opts.ledgerShards ?? 4));
+    const shards = Math.max(1, Math.floor(opts.ledgerShards ?? DEFAULT_LEDGER_SHARDS));
     this.ledgerKeys = Array.from({ length: shards }, (_, n) => `${this.prefix}ledger:{s${n}}`);
     this.ledgerKeys.forEach((k, n) => this.shardOfKey.set(k, n));
     // Integers come back as strings so balances above 2^53 are not rounded on the way in.
     // RESP2 pins the reply shapes that the raw `call`s below parse (under RESP3 an XREADGROUP
     // reply arrives as a flattened map instead).
-    this.redis = new Redis(opts.url, { stringNumbers: true, protocol: 2, enableAutoPipelining: true });
+    const connection = { stringNumbers: true, protocol: 2 } as const;
+    if (opts.clusterNodes && opts.clusterNodes.length > 0) {
+      // No auto-pipelining here: ioredis' cluster pipelining fails on commands sent before it
+      // has loaded the slot map.
+      this.redis = new Cluster(opts.clusterNodes.map(clusterNode), { redisOptions: connection });
+    } else if (opts.url) {
+      this.redis = new Redis(opts.url, { ...connection, enableAutoPipelining: true });
+    } else {
+      throw new Error("RedisHotStore needs a url or cluster nodes");
+    }
     this.redis.defineCommand("sluiceAdmit", { numberOfKeys: 5, lua: ADMIT_LUA });
     this.redis.defineCommand("sluiceSettle", { numberOfKeys: 6, lua: SETTLE_LUA });
     this.redis.defineCommand("sluiceAck", { numberOfKeys: 1, lua: ACK_LUA });
@@ -153,10 +167,27 @@ export class RedisHotStore implements HotStore {
     }
   }
 
-  private subscriber(): Redis {
+  /**
+   * Redis Cluster cannot block on several shards at once (each is its own slot), so a read
+   * that found nothing looks again every CLUSTER_POLL_MS until blockMs has passed.
+   */
+  private async pollLedger(consumer: string, count: number, blockMs: number): Promise<StreamedEntry[]> {
+    const until = Date.now() + blockMs;
+    while (!this.closing) {
+      const wait = Math.min(CLUSTER_POLL_MS, until - Date.now());
+      if (wait <= 0) return [];
+      await Bun.sleep(wait);
+      const got = await this.readLedger(consumer, count, 0);
+      if (got.length > 0) return got;
+    }
+    return [];
+  }
+
+  private subscriber(): Redis | Cluster {
     if (!this.sub) {
-      this.sub = this.redis.duplicate();
-      this.sub.on("message", (channel: string, message: string) => {
+      const sub = this.duplicate();
+      this.sub = sub;
+      sub.on("message", (channel: string, message: string) => {
         for (const handler of [...(this.handlers.get(channel) ?? [])]) {
           try {
             handler(message);
@@ -282,6 +313,7 @@ export class RedisHotStore implements HotStore {
       out.push(...this.parseStreams(reply));
     }
     if (out.length > 0 || blockMs <= 0 || this.closing) return out;
+    if (this.redis instanceof Cluster) return this.pollLedger(consumer, count, blockMs);
 
     let reply: unknown;
     try {
@@ -363,16 +395,21 @@ export class RedisHotStore implements HotStore {
   // ---- internals ----
 
   private userKey(kind: string, userId: string): string {
-    return `${this.prefix}${kind}:{u:${userId}}`;
+    return redisUserKey(this.prefix, kind, userId, this.ledgerKeys.length);
   }
 
   private ledgerKeyFor(userId: string): string {
     return this.ledgerKeys[ledgerShardOf(userId, this.ledgerKeys.length)]!;
   }
 
-  private blocking(): Redis {
-    this.blocker ??= this.redis.duplicate();
+  private blocking(): Redis | Cluster {
+    this.blocker ??= this.duplicate();
     return this.blocker;
+  }
+
+  /** A second connection (or set of cluster connections) with the same settings. */
+  private duplicate(): Redis | Cluster {
+    return this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
   }
 
   private ensureGroups(): Promise<void> {
@@ -449,6 +486,18 @@ export class RedisHotStore implements HotStore {
   }
 }
 
+/** A user's key of one kind (bal, holds, ...): tagged with the user's ledger shard. */
+export function redisUserKey(prefix: string, kind: string, userId: string, shards: number): string {
+  return `${prefix}${kind}:{s${ledgerShardOf(userId, shards)}}:${userId}`;
+}
+
+/** "host:port" (REDIS_CLUSTER_NODES) as ioredis wants a cluster seed node. */
+function clusterNode(hostPort: string): { host: string; port: number } {
+  const at = hostPort.lastIndexOf(":");
+  if (at < 0) return { host: hostPort, port: 6379 };
+  return { host: hostPort.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(hostPort.slice(at + 1)) };
+}
+
 /** FNV-1a over the user id: stable across processes, so a user's entries stay in one shard, in order. */
 export function ledgerShardOf(userId: string, shards: number): number {
   let h = 0x811c9dc5;
@@ -481,7 +530,7 @@ function asStringArray(v: unknown): string[] {
   return v.map((x: unknown) => asString(x, "script"));
 }
 
-async function quitQuietly(conn: Redis): Promise<void> {
+async function quitQuietly(conn: Redis | Cluster): Promise<void> {
   try {
     await conn.quit();
   } catch {
