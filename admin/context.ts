@@ -20,6 +20,8 @@ export interface AdminDeps {
   providerKeys?: ProviderKeyBox;
   /** This instance's circuit breakers, for the deployment health view. */
   cooldowns?: Cooldowns;
+  /** Where usage reports read (DATABASE_REPLICA_URL); `database` when absent. */
+  reports?: Database;
 }
 
 export class AdminError extends Error {

@@ -26,6 +26,8 @@ export interface Config {
   adminPort: number;
   host: string;
   databaseUrl: string | undefined;
+  /** Read replica for reports (usage by day/model/key/user); unset: the primary. */
+  databaseReplicaUrl: string | undefined;
   redisUrl: string | undefined;
   /** Redis Cluster seed nodes ("host:port"); when set, used instead of redisUrl. */
   redisClusterNodes: string[] | undefined;
@@ -148,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPort: int(env, "ADMIN_PORT", 8081),
     host: env.HOST || "127.0.0.1",
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseReplicaUrl: env.DATABASE_REPLICA_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     redisClusterNodes: env.REDIS_CLUSTER_NODES
       ? env.REDIS_CLUSTER_NODES.split(",").map((s) => s.trim()).filter((s) => s !== "")

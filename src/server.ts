@@ -89,6 +89,8 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
   await database.exclusive(FIRST_START_LOCK, (tx) => seedCatalog(tx));
+  // Usage reports scan the ledger; on a replica they stay off the primary the flusher writes.
+  const reportsDatabase = config.databaseReplicaUrl && config.databaseUrl ? await openDatabase({ databaseUrl: config.databaseReplicaUrl }) : database;
   const store = createHotStore({
     redisUrl: config.redisUrl,
     redisClusterNodes: config.redisClusterNodes,
@@ -141,6 +143,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   };
   const gateway = createGatewayApp({
     billing,
+    reports: reportsDatabase,
     config,
     catalog: () => catalog,
     store,
@@ -172,6 +175,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     signupMicro: creditsToMicro(config.signupCredits),
     billing,
     providerKeys,
+    reports: reportsDatabase,
   };
   // /metrics sits beside the admin API, outside its token check, for Prometheus scrapers on
   // the private admin port.
@@ -210,6 +214,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
       await adminApp.stop(true);
       await flusher.stop();
       await store.close();
+      if (reportsDatabase !== database) await reportsDatabase.close();
       await database.close();
     },
   };

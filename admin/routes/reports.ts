@@ -15,7 +15,7 @@ export function reportRoutes(deps: AdminDeps) {
         if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new AdminError(400, "from/to: ISO 8601 timestamps.");
         const tz = query.tz ?? "UTC";
         if (!Intl.supportedValuesOf("timeZone").includes(tz) && tz !== "UTC") throw new AdminError(400, `tz: unknown time zone "${tz}".`);
-        const r = await usageReport(deps.database, { groupBy: query.group_by ?? "day", from, to, tz, userId: query.user_id, keyId: query.key_id, modelId: query.model_id });
+        const r = await usageReport(deps.reports ?? deps.database, { groupBy: query.group_by ?? "day", from, to, tz, userId: query.user_id, keyId: query.key_id, modelId: query.model_id });
         const withCredits = <T extends { cost_micro: number }>(x: T) => ({ ...x, cost_credits: Number(microToCredits(BigInt(x.cost_micro))) });
         return { group_by: query.group_by ?? "day", from: from.toISOString(), to: to.toISOString(), tz, rows: r.rows.map(withCredits), totals: withCredits(r.totals) };
       },

@@ -1,6 +1,7 @@
 // The public gateway app. Errors of every origin (validation, parse, auth, limits,
 // upstream) leave in the endpoint's own protocol format with an x-request-id.
 import { Elysia, ValidationError } from "elysia";
+import type { Database } from "../../db/client.ts";
 import type { Config } from "../config.ts";
 import type { Catalog } from "../routing/catalog.ts";
 import type { HotStore } from "../store/types.ts";
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   fetch?: typeof fetch;
   /** Plans, QRIS checkout and payment webhooks; without it those routes answer 503/404. */
   billing?: BillingDeps;
+  /** Where usage reports read (DATABASE_REPLICA_URL); the primary when absent. */
+  reports?: Database;
 }
 
 export function createGatewayApp(deps: GatewayDeps) {
@@ -46,7 +49,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     // Before onParse on purpose: webhook signatures are checked against the raw body.
     .use(webhookRoutes({ billing: deps.billing }))
     // The web dashboard (/app) too: it reads its own form bodies and answers errors in HTML.
-    .use(webDashboard({ config: deps.config, billing: deps.billing }))
+    .use(webDashboard({ config: deps.config, billing: deps.billing, reports: deps.reports }))
     .onParse(async ({ request, contentType }) => {
       if (request.method === "GET" || request.method === "HEAD") return;
       const text = await readBodyText(request, limit);

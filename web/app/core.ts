@@ -2,6 +2,7 @@
 // on every form, the page shell, and HTML errors.
 import type { Config } from "../../src/config.ts";
 import type { BillingDeps } from "../../src/payments/deps.ts";
+import type { Database } from "../../db/client.ts";
 import { getUser, type UserView } from "../../db/accounts.ts";
 import { clearCookie, readCookie, setCookie } from "../kit/cookies.ts";
 import { CSRF_FIELD, newToken, tokensMatch } from "../kit/csrf.ts";
@@ -28,6 +29,8 @@ export interface DashboardDeps {
   config: Config;
   /** Plans, payments and the database; without it the dashboard answers 503. */
   billing?: BillingDeps;
+  /** Where the usage page reads (DATABASE_REPLICA_URL); billing's database when absent. */
+  reports?: Database;
 }
 
 /** An error shown to the user as a page with this status. */

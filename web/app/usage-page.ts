@@ -59,13 +59,13 @@ export function usagePages(d: Dashboard) {
     const days = RANGES.includes(asked) ? asked : 30;
     const to = new Date(Date.now() + 1000);
     const from = new Date(to.getTime() - days * DAY_MS);
-    const { database } = ctx.billing;
+    const database = d.deps.reports ?? ctx.billing.database;
     const filter = { from, to, tz: TZ, userId: ctx.user.id };
     const [byDay, byModel, recent, keys] = await Promise.all([
       usageReport(database, { ...filter, groupBy: "day" }),
       usageReport(database, { ...filter, groupBy: "model" }),
       recentRequests(database, ctx.user.id, 50),
-      listKeys(database, ctx.user.id),
+      listKeys(ctx.billing.database, ctx.user.id),
     ]);
     const labels = dayLabels(from, to, TZ);
     const dayOf = new Map(byDay.rows.map((r) => [r.key, r]));
