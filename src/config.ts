@@ -145,6 +145,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else if (m[2] === "API_KEY") slot.apiKey = value;
     else slot.kind = value;
   }
+  const clusterNodes = env.REDIS_CLUSTER_NODES
+    ? env.REDIS_CLUSTER_NODES.split(",").map((s) => s.trim()).filter((s) => s !== "")
+    : undefined;
   return {
     port: int(env, "PORT", 8080),
     adminPort: int(env, "ADMIN_PORT", 8081),
@@ -152,10 +155,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: env.DATABASE_URL || undefined,
     databaseReplicaUrl: env.DATABASE_REPLICA_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
-    redisClusterNodes: env.REDIS_CLUSTER_NODES
-      ? env.REDIS_CLUSTER_NODES.split(",").map((s) => s.trim()).filter((s) => s !== "")
-      : undefined,
-    ledgerShards: int(env, "LEDGER_SHARDS", 16),
+    redisClusterNodes: clusterNodes,
+    // A single Redis gains nothing from more shards, and the flusher reads each one in turn;
+    // a cluster spreads users over as many slots as there are shards.
+    ledgerShards: int(env, "LEDGER_SHARDS", clusterNodes ? 16 : 4),
     redisPrefix: env.REDIS_PREFIX ?? "sluice:",
     dataDir: env.DATA_DIR || "./data",
     adminToken: env.ADMIN_TOKEN || undefined,

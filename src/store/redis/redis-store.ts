@@ -47,7 +47,7 @@ return n
 
 const GROUP = "flusher";
 /** Ledger shards, and so Redis Cluster slots the users are spread over (LEDGER_SHARDS). */
-export const DEFAULT_LEDGER_SHARDS = 16;
+export const DEFAULT_LEDGER_SHARDS = 4;
 const CLUSTER_POLL_MS = 100;
 // The scripts compare amounts as Lua doubles, which are exact only up to 2^53 micro-credits
 // (about 9 billion credits); larger amounts are refused rather than silently rounded.
@@ -82,7 +82,7 @@ export class RedisHotStore implements HotStore {
 
   constructor(opts: { url?: string; clusterNodes?: string[]; prefix?: string; ledgerShards?: number }) {
     this.prefix = opts.prefix ?? "sluice:";
-    const shards = Math.max(1, Math.floor(opts.ledgerShards ?? DEFAULT_LEDGER_SHARDS));
+    const shards = Math.max(1, Math.floor(opts.ledgerShards ?? (opts.clusterNodes ? 16 : DEFAULT_LEDGER_SHARDS)));
     this.ledgerKeys = Array.from({ length: shards }, (_, n) => `${this.prefix}ledger:{s${n}}`);
     this.ledgerKeys.forEach((k, n) => this.shardOfKey.set(k, n));
     // Integers come back as strings so balances above 2^53 are not rounded on the way in.
