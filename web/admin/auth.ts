@@ -43,7 +43,7 @@ export function adminAuthPages(c: AdminConsole) {
     .get(
       `${PREFIX}/login`,
       async ({ request }) => {
-        if (await c.operator(request)) return redirect(`${PREFIX}/models`);
+        if (await c.signedIn(request)) return redirect(`${PREFIX}/models`);
         const url = new URL(request.url);
         return page(request, { next: url.searchParams.get("next") ?? "" }, url.searchParams.has("bye") ? { kind: "ok", text: "Signed out." } : null);
       },

@@ -3,18 +3,15 @@
 import type { AdminDeps } from "../../admin/app.ts";
 import { sha256Hex } from "../../db/admin-token.ts";
 import type { Metrics } from "../../src/observability/metrics.ts";
-import { clearCookie, readCookie, setCookie } from "../kit/cookies.ts";
-import { CSRF_FIELD, newToken, tokensMatch } from "../kit/csrf.ts";
+import { PageError, SignedInConsole } from "../kit/console.ts";
 import { html, type Html } from "../kit/html.ts";
-import { htmlResponse, isHttps, readForm, redirect } from "../kit/http.ts";
+import { htmlResponse } from "../kit/http.ts";
 import { layout, type Flash } from "../kit/layout.ts";
 import { AttemptLimiter } from "../kit/limiter.ts";
 import { Sessions } from "../kit/sessions.ts";
 import { AdminApi } from "./api.ts";
 
 export const PREFIX = "/admin";
-const SESSION_COOKIE = "sluice_admin_session";
-const PRE_COOKIE = "sluice_admin_csrf";
 const HOUR = 3_600_000;
 /** Operators hold every power: an hour idle or a working day at most. */
 const POLICY = { idleMs: HOUR, absoluteMs: 12 * HOUR };
@@ -42,15 +39,6 @@ export interface AdminConsoleDeps {
   trustProxyHops?: number;
 }
 
-export class PageError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface Operator {
   request: Request;
   url: URL;
@@ -58,11 +46,6 @@ export interface Operator {
   name: string;
   actor: string;
   csrf: string;
-}
-
-export interface RouteContext {
-  request: Request;
-  params: Record<string, string>;
 }
 
 export interface PageOptions {
@@ -73,12 +56,21 @@ export interface PageOptions {
   status?: number;
 }
 
-export class AdminConsole {
+export { PageError };
+export type { RouteContext } from "../kit/console.ts";
+
+export class AdminConsole extends SignedInConsole<Operator> {
   readonly sessions: Sessions;
   readonly limiter: AttemptLimiter;
   readonly api: AdminApi;
 
   constructor(readonly deps: AdminConsoleDeps) {
+    super({
+      prefix: PREFIX,
+      sessionCookie: "sluice_admin_session",
+      preCookie: "sluice_admin_csrf",
+      preSessionExpired: "This form has expired or did not come from this site. Reload the sign-in page and try again.",
+    });
     this.sessions = new Sessions(() => deps.admin.database, "admin", POLICY);
     this.limiter = new AttemptLimiter(() => deps.admin.store, "admin");
     this.api = new AdminApi(() => deps.admin);
@@ -109,58 +101,10 @@ export class AdminConsole {
     return htmlResponse(layout({ prefix: PREFIX, brand: "Sluice admin", title: `Error ${status}`, nav: [], body: html`<h1>Error ${status}</h1><p>${message}</p>${back}`, narrow: true }), { status });
   }
 
-  sessionCookie(request: Request, token: string): string {
-    return setCookie(SESSION_COOKIE, token, { path: PREFIX, secure: isHttps(request) });
-  }
-
-  clearSessionCookie(request: Request): string {
-    return clearCookie(SESSION_COOKIE, { path: PREFIX, secure: isHttps(request) });
-  }
-
-  sessionToken(request: Request): string | null {
-    return readCookie(request, SESSION_COOKIE);
-  }
-
-  async operator(request: Request): Promise<Operator | null> {
+  async signedIn(request: Request): Promise<Operator | null> {
     const s = await this.sessions.resolve(this.sessionToken(request), this.binding());
     if (!s) return null;
     return { request, url: new URL(request.url), name: s.subject, actor: `web/${s.subject}`, csrf: s.csrf };
-  }
-
-  preSessionToken(request: Request): { token: string; cookie: string | null } {
-    const existing = readCookie(request, PRE_COOKIE);
-    if (existing && existing.length <= 100) return { token: existing, cookie: null };
-    const token = newToken();
-    return { token, cookie: setCookie(PRE_COOKIE, token, { path: PREFIX, secure: isHttps(request) }) };
-  }
-
-  checkPreSession(request: Request, form: URLSearchParams): void {
-    if (!tokensMatch(form.get(CSRF_FIELD), readCookie(request, PRE_COOKIE))) {
-      throw new PageError(403, "This form has expired or did not come from this site. Reload the sign-in page and try again.");
-    }
-  }
-
-  view(handler: (op: Operator, params: Record<string, string>) => Promise<Response>) {
-    return async ({ request, params }: RouteContext): Promise<Response> => {
-      const op = await this.operator(request);
-      if (!op) {
-        const url = new URL(request.url);
-        return redirect(`${PREFIX}/login?next=${encodeURIComponent(url.pathname + url.search)}`);
-      }
-      return handler(op, params);
-    };
-  }
-
-  action(handler: (op: Operator, form: URLSearchParams, params: Record<string, string>) => Promise<Response>) {
-    return async ({ request, params }: RouteContext): Promise<Response> => {
-      const form = await readForm(request);
-      const op = await this.operator(request);
-      if (!op) return redirect(`${PREFIX}/login`);
-      if (!tokensMatch(form.get(CSRF_FIELD), op.csrf)) {
-        throw new PageError(403, "This form has expired or did not come from this site. Go back, reload the page and try again.");
-      }
-      return handler(op, form, params);
-    };
   }
 }
 

@@ -4,17 +4,14 @@ import type { Config } from "../../src/config.ts";
 import type { BillingDeps } from "../../src/payments/deps.ts";
 import type { Database } from "../../db/client.ts";
 import { getUser, type UserView } from "../../db/accounts.ts";
-import { clearCookie, readCookie, setCookie } from "../kit/cookies.ts";
-import { CSRF_FIELD, newToken, tokensMatch } from "../kit/csrf.ts";
+import { PageError, SignedInConsole } from "../kit/console.ts";
 import { html, type Html } from "../kit/html.ts";
-import { htmlResponse, isHttps, readForm, redirect } from "../kit/http.ts";
+import { htmlResponse } from "../kit/http.ts";
 import { layout, type Flash } from "../kit/layout.ts";
 import { AttemptLimiter } from "../kit/limiter.ts";
 import { Sessions } from "../kit/sessions.ts";
 
 export const PREFIX = "/app";
-const SESSION_COOKIE = "sluice_session";
-const PRE_COOKIE = "sluice_csrf";
 const HOUR = 3_600_000;
 /** A week of inactivity, or 30 days at most, signs a user out. */
 const POLICY = { idleMs: 7 * 24 * HOUR, absoluteMs: 30 * 24 * HOUR };
@@ -33,16 +30,6 @@ export interface DashboardDeps {
   reports?: Database;
 }
 
-/** An error shown to the user as a page with this status. */
-export class PageError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface Signed {
   request: Request;
   url: URL;
@@ -54,11 +41,6 @@ export interface Signed {
 /** Who the audit log records for a user's own changes. */
 export const actorOf = (ctx: Signed): string => `web-user:${ctx.user.id}`;
 
-export interface RouteContext {
-  request: Request;
-  params: Record<string, string>;
-}
-
 export interface PageOptions {
   title: string;
   body: Html;
@@ -68,11 +50,21 @@ export interface PageOptions {
   cookies?: string[];
 }
 
-export class Dashboard {
+export { PageError };
+export type { RouteContext } from "../kit/console.ts";
+
+export class Dashboard extends SignedInConsole<Signed> {
   readonly sessions: Sessions;
   readonly limiter: AttemptLimiter;
 
   constructor(readonly deps: DashboardDeps) {
+    super({
+      prefix: PREFIX,
+      sessionCookie: "sluice_session",
+      preCookie: "sluice_csrf",
+      sessionMaxAgeSeconds: POLICY.absoluteMs / 1000,
+      preSessionExpired: "This form has expired or did not come from this site. Go back, reload the page and try again.",
+    });
     // Dependencies are reached lazily: the app is also built, with none, to generate docs.
     this.sessions = new Sessions(() => this.billing().database, "user", POLICY);
     this.limiter = new AttemptLimiter(() => this.billing().store, "app");
@@ -106,18 +98,6 @@ export class Dashboard {
     );
   }
 
-  sessionCookie(request: Request, token: string): string {
-    return setCookie(SESSION_COOKIE, token, { path: PREFIX, secure: isHttps(request), maxAgeSeconds: POLICY.absoluteMs / 1000 });
-  }
-
-  clearSessionCookie(request: Request): string {
-    return clearCookie(SESSION_COOKIE, { path: PREFIX, secure: isHttps(request) });
-  }
-
-  sessionToken(request: Request): string | null {
-    return readCookie(request, SESSION_COOKIE);
-  }
-
   async signedIn(request: Request): Promise<Signed | null> {
     const billing = this.billing();
     const session = await this.sessions.resolve(this.sessionToken(request));
@@ -125,46 +105,6 @@ export class Dashboard {
     const user = await getUser(billing.database, session.subject);
     if (!user) return null;
     return { request, url: new URL(request.url), user, csrf: session.csrf, billing };
-  }
-
-  /** The double-submit token of the sign-in forms: the cookie's, or a new one to set. */
-  preSessionToken(request: Request): { token: string; cookie: string | null } {
-    const existing = readCookie(request, PRE_COOKIE);
-    if (existing && existing.length <= 100) return { token: existing, cookie: null };
-    const token = newToken();
-    return { token, cookie: setCookie(PRE_COOKIE, token, { path: PREFIX, secure: isHttps(request) }) };
-  }
-
-  /** Sign-in and sign-up posts: the form's token must equal the cookie's. */
-  checkPreSession(request: Request, form: URLSearchParams): void {
-    if (!tokensMatch(form.get(CSRF_FIELD), readCookie(request, PRE_COOKIE))) {
-      throw new PageError(403, "This form has expired or did not come from this site. Go back, reload the page and try again.");
-    }
-  }
-
-  /** A GET page for a signed-in user; others are sent to sign in and brought back. */
-  view(handler: (ctx: Signed, params: Record<string, string>) => Promise<Response>) {
-    return async ({ request, params }: RouteContext): Promise<Response> => {
-      const ctx = await this.signedIn(request);
-      if (!ctx) {
-        const url = new URL(request.url);
-        return redirect(`${PREFIX}/login?next=${encodeURIComponent(url.pathname + url.search)}`);
-      }
-      return handler(ctx, params);
-    };
-  }
-
-  /** A form post of a signed-in user, accepted only with the session's CSRF token. */
-  action(handler: (ctx: Signed, form: URLSearchParams, params: Record<string, string>) => Promise<Response>) {
-    return async ({ request, params }: RouteContext): Promise<Response> => {
-      const form = await readForm(request);
-      const ctx = await this.signedIn(request);
-      if (!ctx) return redirect(`${PREFIX}/login`);
-      if (!tokensMatch(form.get(CSRF_FIELD), ctx.csrf)) {
-        throw new PageError(403, "This form has expired or did not come from this site. Go back, reload the page and try again.");
-      }
-      return handler(ctx, form, params);
-    };
   }
 }
 
