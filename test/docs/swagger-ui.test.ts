@@ -6,40 +6,11 @@
 // Needs Debian's chromium at /usr/bin/chromium. When it is missing and we are root, this file
 // installs it (apt-get); where that is impossible the tests are skipped, saying why.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startHarness, type Harness } from "../helpers/harness.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(import.meta.dir, "..", "artifacts");
-
-async function run(cmd: string[]): Promise<boolean> {
-  const proc = Bun.spawn(cmd, { stdout: "ignore", stderr: "pipe", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  const code = await proc.exited;
-  if (code !== 0) console.warn(`${cmd.join(" ")} exited ${code}: ${(await new Response(proc.stderr).text()).slice(-500)}`);
-  return code === 0;
-}
-
-/** null when Chromium is there (or now installed), else why it cannot be. */
-async function ensureChromium(): Promise<string | null> {
-  if (existsSync(CHROMIUM)) return null;
-  if (process.getuid?.() !== 0) return `${CHROMIUM} is missing and installing it needs root (apt-get install -y chromium)`;
-  console.log("swagger-ui test: installing Debian's chromium (apt-get), once per machine...");
-  // A stale package list is the usual reason a first install fails.
-  const installed = (await run(["apt-get", "install", "-y", "-q", "chromium"])) || ((await run(["apt-get", "update", "-q"])) && (await run(["apt-get", "install", "-y", "-q", "chromium"])));
-  if (!installed || !existsSync(CHROMIUM)) return "apt-get could not install chromium here";
-  return null;
-}
+import { ARTIFACTS, CHROMIUM, FLAGS, ensureChromium } from "../helpers/browser.ts";
 
 const skipReason = await ensureChromium();
 if (skipReason) console.warn(`SKIPPED swagger-ui tests: ${skipReason}`);

@@ -1,6 +1,6 @@
-// Headless Chromium for the console tests, set up as test/docs/swagger-ui.test.ts does:
-// Debian's chromium at /usr/bin/chromium, installed with apt-get when missing and running as
-// root; otherwise the browser tests are skipped, saying why.
+// Headless Chromium for the browser tests (Swagger UI, web console): Debian's chromium at
+// /usr/bin/chromium, installed with apt-get when missing and running as root; otherwise the
+// browser tests are skipped, saying why.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -27,7 +27,7 @@ async function run(cmd: string[]): Promise<boolean> {
 export async function ensureChromium(): Promise<string | null> {
   if (existsSync(CHROMIUM)) return null;
   if (process.getuid?.() !== 0) return `${CHROMIUM} is missing and installing it needs root (apt-get install -y chromium)`;
-  console.log("web console test: installing Debian's chromium (apt-get), once per machine...");
+  console.log("browser tests: installing Debian's chromium (apt-get), once per machine...");
   // A stale package list is the usual reason a first install fails.
   const installed = (await run(["apt-get", "install", "-y", "-q", "chromium"])) || ((await run(["apt-get", "update", "-q"])) && (await run(["apt-get", "install", "-y", "-q", "chromium"])));
   if (!installed || !existsSync(CHROMIUM)) return "apt-get could not install chromium here";

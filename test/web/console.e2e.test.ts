@@ -10,7 +10,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startBillingHarness, type BillingHarness } from "../billing/billing-harness.ts";
-import { ARTIFACTS, CHROMIUM, FLAGS, ensureChromium } from "./browser.ts";
+import { ARTIFACTS, CHROMIUM, FLAGS, ensureChromium } from "../helpers/browser.ts";
 import { PASSWORD, uniqueEmail } from "./client.ts";
 
 const skipReason = await ensureChromium();
