@@ -110,6 +110,18 @@ function openaiStreamEvents(): string[] {
 
 const ANTHROPIC_ID = "msg_01HqV8mYc2sK7rT4wN9pL3xZ";
 
+/** Anthropic's usage object, as a message (or message_start) carries it. */
+function anthropicUsage(outputTokens: number) {
+  return {
+    input_tokens: USAGE.input,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    output_tokens: outputTokens,
+    service_tier: "standard",
+  };
+}
+
 function anthropicMessage(): string {
   return JSON.stringify({
     id: ANTHROPIC_ID,
@@ -119,14 +131,7 @@ function anthropicMessage(): string {
     content: [{ type: "text", text: TEXT }],
     stop_reason: "end_turn",
     stop_sequence: null,
-    usage: {
-      input_tokens: USAGE.input,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-      output_tokens: USAGE.output,
-      service_tier: "standard",
-    },
+    usage: anthropicUsage(USAGE.output),
   });
 }
 
@@ -144,14 +149,8 @@ function anthropicStreamEvents(): string[] {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: {
-          input_tokens: USAGE.input,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-          cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-          output_tokens: 1,
-          service_tier: "standard",
-        },
+        // message_start reports the output so far; message_delta the final count.
+        usage: anthropicUsage(1),
       },
     }),
     ev("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),

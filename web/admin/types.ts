@@ -1,5 +1,6 @@
 // The admin API's JSON shapes the panel reads (see openapi/admin.json). Integers are micro-
 // credits or rupiah; *_price / *_credits numbers are for display only.
+import type { UsageRow } from "../../db/reports.ts";
 
 export interface ModelJson {
   id: string;
@@ -165,16 +166,8 @@ export interface AuditJson {
   at: string;
 }
 
-export interface UsageRowJson {
-  key: string;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  cost_micro: number;
-}
+/** A row of GET /admin/v1/usage: the report's own row, named by its group key. */
+export type UsageRowJson = UsageRow & { key: string };
 
 export interface UsageJson {
   group_by: string;
