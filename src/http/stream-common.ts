@@ -1,5 +1,6 @@
 // Pieces shared by the pass-through and the translating stream relays.
 import type { TokenUsage } from "../protocols/usage.ts";
+import { stringEnd } from "../protocols/model-field.ts";
 
 export type StreamOutcome = "complete" | "upstream_cut" | "client_closed";
 
@@ -117,19 +118,12 @@ export function soleStringLength(json: string, key: string): number | null {
   while (json.charCodeAt(v) === 32) v++;
   if (json.startsWith("null", v)) return 0;
   if (json.charCodeAt(v) !== 34) return null;
-  let end = v + 1;
-  for (;;) {
-    end = json.indexOf('"', end);
-    if (end < 0) return null;
-    let backslashes = 0;
-    for (let k = end - 1; json.charCodeAt(k) === 92; k--) backslashes++;
-    if (backslashes % 2 === 0) break;
-    end++;
-  }
-  const raw = json.slice(v + 1, end);
+  const end = stringEnd(json, v);
+  if (end < 0) return null;
+  const raw = json.slice(v + 1, end - 1);
   if (!raw.includes("\\")) return raw.length;
   try {
-    const s: unknown = JSON.parse(json.slice(v, end + 1));
+    const s: unknown = JSON.parse(json.slice(v, end));
     return typeof s === "string" ? s.length : null;
   } catch {
     return null;

@@ -50,8 +50,8 @@ export function rewriteModelField(json: string, model: string): string {
   return json;
 }
 
-/** Index just past the closing quote of the string starting at `start`, or -1. */
-function stringEnd(s: string, start: number): number {
+/** Index just past the closing quote of the JSON string starting at `start`, or -1. */
+export function stringEnd(s: string, start: number): number {
   let i = start + 1;
   for (;;) {
     const q = s.indexOf('"', i);
