@@ -233,12 +233,13 @@ export class RedisHotStore implements HotStore {
     checkExact("holdMicro", req.holdMicro);
     checkExact("spendCapMicro", req.limits.spendCapMicro);
     const u = req.userId;
+    const shard = this.shardOf(u);
     const reply = await this.scripts.sluiceAdmit(
-      this.userKey("bal", u),
-      this.userKey("rpm", u),
-      this.userKey("conc", u),
-      this.userKey("holds", u),
-      this.userKey("spend", u),
+      this.userKey("bal", u, shard),
+      this.userKey("rpm", u, shard),
+      this.userKey("conc", u, shard),
+      this.userKey("holds", u, shard),
+      this.userKey("spend", u, shard),
       req.requestId,
       String(req.nowMs),
       String(req.limits.rpm),
@@ -269,13 +270,14 @@ export class RedisHotStore implements HotStore {
     if (req.costMicro < 0n) throw new RangeError("costMicro must be >= 0");
     checkExact("costMicro", req.costMicro);
     const u = req.userId;
+    const shard = this.shardOf(u);
     const reply = await this.scripts.sluiceSettle(
-      this.userKey("bal", u),
-      this.userKey("conc", u),
-      this.userKey("holds", u),
-      this.userKey("spend", u),
-      this.userKey("settled", u),
-      this.ledgerKeyFor(u),
+      this.userKey("bal", u, shard),
+      this.userKey("conc", u, shard),
+      this.userKey("holds", u, shard),
+      this.userKey("spend", u, shard),
+      this.userKey("settled", u, shard),
+      this.ledgerKeys[shard]!,
       req.requestId,
       String(req.nowMs),
       req.costMicro.toString(),
@@ -394,12 +396,17 @@ export class RedisHotStore implements HotStore {
 
   // ---- internals ----
 
-  private userKey(kind: string, userId: string): string {
-    return redisUserKey(this.prefix, kind, userId, this.ledgerKeys.length);
+  private shardOf(userId: string): number {
+    return ledgerShardOf(userId, this.ledgerKeys.length);
+  }
+
+  /** Callers that need several of a user's keys pass the shard, hashed once. */
+  private userKey(kind: string, userId: string, shard = this.shardOf(userId)): string {
+    return shardedUserKey(this.prefix, kind, userId, shard);
   }
 
   private ledgerKeyFor(userId: string): string {
-    return this.ledgerKeys[ledgerShardOf(userId, this.ledgerKeys.length)]!;
+    return this.ledgerKeys[this.shardOf(userId)]!;
   }
 
   private blocking(): Redis | Cluster {
@@ -409,6 +416,7 @@ export class RedisHotStore implements HotStore {
 
   /** A second connection (or set of cluster connections) with the same settings. */
   private duplicate(): Redis | Cluster {
+    // Two branches only for the type checker: the union's duplicate() signatures differ.
     return this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
   }
 
@@ -488,7 +496,11 @@ export class RedisHotStore implements HotStore {
 
 /** A user's key of one kind (bal, holds, ...): tagged with the user's ledger shard. */
 export function redisUserKey(prefix: string, kind: string, userId: string, shards: number): string {
-  return `${prefix}${kind}:{s${ledgerShardOf(userId, shards)}}:${userId}`;
+  return shardedUserKey(prefix, kind, userId, ledgerShardOf(userId, shards));
+}
+
+function shardedUserKey(prefix: string, kind: string, userId: string, shard: number): string {
+  return `${prefix}${kind}:{s${shard}}:${userId}`;
 }
 
 /** "host:port" (REDIS_CLUSTER_NODES) as ioredis wants a cluster seed node. */
