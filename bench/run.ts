@@ -22,6 +22,8 @@ import { oneRequest, pairedSingleConnection, singleConnection, type RequestSpec,
 import { load, warmup, type LoadResult } from "./lib/load.ts";
 import { slowStreamSpec, WORKLOADS, type WorkloadId } from "./lib/workloads.ts";
 import { profileMarkdown, summarizeProfile } from "./lib/profile.ts";
+import { createTestDatabase } from "../test/helpers/databases.ts";
+import { deleteRedisPrefix } from "../test/metering/helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RESULTS = new URL("./results/", import.meta.url).pathname;
@@ -323,31 +325,8 @@ async function services(): Promise<{ ok: boolean; why?: string }> {
   return { ok: true };
 }
 
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `sluice_bench_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const sql = postgres(DATABASE_BASE, { max: 1, onnotice: () => {} });
-  await sql.unsafe(`create database ${name}`);
-  const url = new URL(DATABASE_BASE);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-      await sql.end();
-    },
-  };
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = "0";
-  let n = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length) n += await redis.unlink(...keys);
-  } while (cursor !== "0");
-  return n;
-}
+/** A database of its own for a run, beside the one BENCH_DATABASE_URL names. */
+const freshDatabase = () => createTestDatabase(DATABASE_BASE, "sluice_bench");
 
 // ---- scenarios ---------------------------------------------------------------------------
 
@@ -440,8 +419,8 @@ async function runRedis(): Promise<void> {
       }
     }
   } finally {
-    await deletePrefix(redis, prefix).catch(() => 0);
-    await deletePrefix(redis, ledgerPrefix).catch(() => 0);
+    await deleteRedisPrefix(REDIS_URL, prefix).catch(() => 0);
+    await deleteRedisPrefix(REDIS_URL, ledgerPrefix).catch(() => 0);
     redis.disconnect();
     await db.drop().catch((err: unknown) => log(`could not drop the bench database: ${String(err)}`));
   }
@@ -747,7 +726,7 @@ async function runProfile(stamp: string): Promise<void> {
   } finally {
     await gw.stop();
     if (redis) {
-      await deletePrefix(redis, prefix).catch(() => 0);
+      await deleteRedisPrefix(REDIS_URL, prefix).catch(() => 0);
       redis.disconnect();
     }
     await db?.drop();

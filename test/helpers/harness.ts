@@ -2,7 +2,6 @@
 // storage the suite runs with: SLUICE_TEST_STORAGE=services uses the Postgres and Redis of
 // DATABASE_URL / REDIS_URL (a fresh database and key prefix per harness), anything else
 // the embedded default (in-memory PGlite, memory hot store).
-import postgres from "postgres";
 import { randomUUID } from "node:crypto";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { startSluice, type Sluice } from "../../src/server.ts";
@@ -10,6 +9,7 @@ import { startOpenAIMock } from "../mocks/openai-upstream.ts";
 import { startAnthropicMock } from "../mocks/anthropic-upstream.ts";
 import { startGeminiMock } from "../mocks/gemini-upstream.ts";
 import { DEFAULT_MODELS } from "../../db/default-catalog.ts";
+import { createTestDatabase } from "./databases.ts";
 import type { MockUpstream } from "../mocks/types.ts";
 
 export const servicesMode = process.env.SLUICE_TEST_STORAGE === "services";
@@ -27,21 +27,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
-  const name = `sluice_t_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const adminSql = postgres(base, { max: 1, onnotice: () => {} });
-  await adminSql.unsafe(`create database ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await adminSql.unsafe(`drop database if exists ${name} with (force)`);
-      await adminSql.end();
-    },
-  };
-}
+export { createTestDatabase };
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const openai = await startOpenAIMock();
