@@ -16,6 +16,7 @@ import { createHotStore } from "./store/index.ts";
 import type { HotStore } from "./store/types.ts";
 import { CATALOG_CHANNEL } from "./store/keys.ts";
 import { Catalog } from "./routing/catalog.ts";
+import { CatalogRefresh } from "./routing/catalog-refresh.ts";
 import { KeyAuthenticator } from "./http/auth.ts";
 import { createGatewayApp } from "./http/app.ts";
 import { creditsToMicro } from "./metering/money.ts";
@@ -100,12 +101,12 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
 
   const providerKeys = await openProviderKeyBox(database, config.payments.providerKeySecret);
   let catalog = Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);
-  const reloadCatalog = async () => {
+  const catalogRefresh = new CatalogRefresh(async () => {
     catalog = Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);
-  };
-  await store.subscribe(CATALOG_CHANNEL, () => {
-    reloadCatalog().catch((err: unknown) => console.error("[sluice] catalog reload failed:", err));
   });
+  const reloadCatalog = () => catalogRefresh.refresh();
+  await store.subscribe(CATALOG_CHANNEL, () => catalogRefresh.announce());
+  catalogRefresh.start();
 
   const admin = await ensureAdminToken(database, config.adminToken);
   await syncHotStore(database, store, config.defaultLimits);
@@ -209,6 +210,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     reloadCatalog,
     async stop() {
       watchdog.stop();
+      catalogRefresh.stop();
       await stopBillingJobs();
       await gateway.stop(true);
       await adminApp.stop(true);
