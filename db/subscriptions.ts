@@ -1,8 +1,8 @@
 // Subscriptions: one row per period of a plan. 'active' is the period in force (at most one
 // per user), 'scheduled' a renewal paid ahead, then 'ended' / 'expired' / 'replaced'.
-import { and, asc, eq, lte } from "drizzle-orm";
+import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
-import { subscriptions, users } from "./schema.ts";
+import { ledger, subscriptions, users } from "./schema.ts";
 import type { Q } from "./tx.ts";
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
@@ -10,6 +10,18 @@ export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export async function activeSubscription(q: Q, userId: string, lock = false): Promise<SubscriptionRow | null> {
   const base = q.select().from(subscriptions).where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, "active"))).limit(1);
   return (await (lock ? base.for("update") : base))[0] ?? null;
+}
+
+/**
+ * Included credits this period has been credited: the plan's grant, prorated upgrade grants,
+ * less what downgrades took back. Every such ledger row names its subscription.
+ */
+export async function includedCredited(q: Q, sub: SubscriptionRow): Promise<bigint> {
+  const rows = await q
+    .select({ total: sql<string>`coalesce(sum(${ledger.amountMicro}), 0)::text` })
+    .from(ledger)
+    .where(and(eq(ledger.userId, sub.userId), eq(ledger.kind, "plan_credit"), sql`${ledger.meta}->>'subscription_id' = ${sub.id}`));
+  return BigInt(rows[0]?.total ?? "0");
 }
 
 export async function scheduledSubscription(q: Q, userId: string): Promise<SubscriptionRow | null> {

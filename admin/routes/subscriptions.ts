@@ -12,7 +12,12 @@ export function subscriptionRoutes(deps: AdminDeps) {
         const billing = billingOf(deps);
         if (!(await getUser(deps.database, params.id))) throw new AdminError(404, `No user ${params.id}.`);
         const r = await viaBilling(() => assignPlan(billing, params.id, body.plan_id, { actor: actorOf(request), grantCredits: body.grant_credits ?? true }));
-        return { subscription: subscriptionView(r.subscription), refund_idr: r.refundIdr, credit_note_number: r.creditNoteNumber };
+        return {
+          subscription: subscriptionView(r.subscription),
+          refund_idr: r.refundIdr,
+          credits_returned_micro: Number(r.creditsReturnedMicro),
+          credit_note_number: r.creditNoteNumber,
+        };
       },
       {
         params: t.Object({ id: t.String() }),

@@ -31,6 +31,8 @@ export interface CheckoutResult {
   expires_at: string | null;
   invoice_number: string | null;
   refund_idr?: number;
+  /** Downgrades: included micro-credits of the old plan taken back with the refund. */
+  credits_returned_micro?: number;
 }
 
 interface Quote {
@@ -99,7 +101,7 @@ export async function checkout(deps: BillingDeps, userId: string, want: { planId
         });
       } else {
         const r = await downgradeNow(deps, userId, plan, "user");
-        return { order_id: r.order.id, kind: "downgrade", status: r.order.status, amount_idr: 0, qr_string: null, qr_image: null, expires_at: null, invoice_number: null, refund_idr: r.refundIdr };
+        return { order_id: r.order.id, kind: "downgrade", status: r.order.status, amount_idr: 0, qr_string: null, qr_image: null, expires_at: null, invoice_number: null, refund_idr: r.refundIdr, credits_returned_micro: Number(r.creditsReturnedMicro) };
       }
     }
   }

@@ -68,3 +68,40 @@ export function parseIdr(value: unknown): number | null {
   const m = /^(\d{1,15})(?:\.0{1,2})?$/.exec(value.trim());
   return m ? Number(m[1]) : null;
 }
+
+export interface DowngradeSettlement {
+  /** Included micro-credits of the rest of the period above the new plan's, taken back from the balance. */
+  creditsReturnedMicro: bigint;
+  /** Of those, the part already spent, paid for out of the refund (rupiah, rounded up). */
+  usageOffsetIdr: number;
+  /** What is refunded: the pro-rata price difference less the usage offset, never negative. */
+  refundIdr: number;
+}
+
+/**
+ * Downgrade (payments.md section 4). The pro-rata price difference is refunded, and with it
+ * goes what that money bought: the old plan's included credits for the rest of the period
+ * above the new plan's. Without this a user could buy the top plan, take its credits and
+ * downgrade a minute later for most of the price back. Those credits come back out of the
+ * balance; any already spent reduce the refund (the "usage cap" of payments.md), floor 0.
+ * `grantedMicro` caps the take-back at what this subscription was actually credited, so a
+ * plan assigned without credits gives nothing back.
+ */
+export function settleDowngrade(input: {
+  paidOldIdr: number;
+  newPriceIdr: number;
+  oldIncludedMicro: bigint;
+  newIncludedMicro: bigint;
+  grantedMicro: bigint;
+  balanceMicro: bigint;
+  idrPerCredit: number;
+  window: ProrationWindow;
+}): DowngradeSettlement {
+  const priceRefund = downgradeRefundIdr(input.paidOldIdr, input.newPriceIdr, input.window);
+  let owed = prorateDownMicro(input.oldIncludedMicro - input.newIncludedMicro, input.window);
+  if (owed > input.grantedMicro) owed = input.grantedMicro > 0n ? input.grantedMicro : 0n;
+  const fromBalance = input.balanceMicro <= 0n ? 0n : owed < input.balanceMicro ? owed : input.balanceMicro;
+  const spentMicro = owed - fromBalance;
+  const offset = Number((spentMicro * BigInt(input.idrPerCredit) + 999_999n) / 1_000_000n);
+  return { creditsReturnedMicro: fromBalance, usageOffsetIdr: Math.min(offset, priceRefund), refundIdr: Math.max(0, priceRefund - offset) };
+}

@@ -6,17 +6,19 @@ import { newId } from "../../db/accounts.ts";
 import { issueDocument } from "../../db/invoices.ts";
 import { newOrderId, type OrderRow } from "../../db/orders.ts";
 import { getPlan, type PlanRow } from "../../db/plans.ts";
-import { orders, refunds, subscriptions } from "../../db/schema.ts";
-import { activeSubscription, scheduledSubscription, setUserPlan, type SubscriptionRow } from "../../db/subscriptions.ts";
+import { orders, refunds, subscriptions, users } from "../../db/schema.ts";
+import { activeSubscription, includedCredited, scheduledSubscription, setUserPlan, type SubscriptionRow } from "../../db/subscriptions.ts";
 import { creditInTx, writeAudit, type Tx } from "../../db/tx.ts";
 import { BillingError, Effects, nowOf, type BillingDeps } from "./deps.ts";
 import { startSubscriptionInTx } from "./fulfil.ts";
-import { downgradeRefundIdr, idrToMicro, prorateDownMicro } from "./money.ts";
+import { idrToMicro, prorateDownMicro, settleDowngrade } from "./money.ts";
 
 export interface DowngradeResult {
   order: OrderRow;
   refundIdr: number;
   refundMicro: bigint;
+  /** The old plan's included credits for the rest of the period, taken back from the balance. */
+  creditsReturnedMicro: bigint;
   creditNoteNumber: string | null;
   subscription: SubscriptionRow;
 }
@@ -37,7 +39,18 @@ export async function downgradeNow(deps: BillingDeps, userId: string, plan: Plan
 
 async function downgradeInTx(tx: Tx, deps: BillingDeps, effects: Effects, current: SubscriptionRow, plan: PlanRow, at: Date, actor: string): Promise<DowngradeResult> {
   const window = { periodStart: current.periodStart, periodEnd: current.periodEnd, at };
-  const refundIdr = downgradeRefundIdr(current.paidIdr, plan.priceIdr, window);
+  const oldPlan = await getPlan(tx, current.planId);
+  const settlement = settleDowngrade({
+    paidOldIdr: current.paidIdr,
+    newPriceIdr: plan.priceIdr,
+    oldIncludedMicro: oldPlan?.includedMicro ?? 0n,
+    newIncludedMicro: plan.includedMicro,
+    grantedMicro: await includedCredited(tx, current),
+    balanceMicro: await balanceNow(tx, deps, current.userId),
+    idrPerCredit: deps.payments.idrPerCredit,
+    window,
+  });
+  const { refundIdr, creditsReturnedMicro, usageOffsetIdr } = settlement;
   const refundMicro = idrToMicro(refundIdr, deps.payments.idrPerCredit);
   const orderId = newOrderId("downgrade", at);
   const order = (
@@ -61,6 +74,8 @@ async function downgradeInTx(tx: Tx, deps: BillingDeps, effects: Effects, curren
           remaining_seconds: Math.floor((current.periodEnd.getTime() - at.getTime()) / 1000),
           period_seconds: Math.floor((current.periodEnd.getTime() - current.periodStart.getTime()) / 1000),
           refund_idr: refundIdr,
+          usage_offset_idr: usageOffsetIdr,
+          credits_returned_micro: creditsReturnedMicro.toString(),
         },
         createdAt: at,
         updatedAt: at,
@@ -87,7 +102,15 @@ async function downgradeInTx(tx: Tx, deps: BillingDeps, effects: Effects, curren
       refundId,
       refersTo: paidOrder?.invoiceNumber ?? null,
       status: "issued",
-      lines: [{ description: `Pro-rata refund, downgrade ${current.planId} → ${plan.id} (${order.details?.remaining_seconds} of ${order.details?.period_seconds} s left)`, quantity: 1, unitPriceIdr: refundIdr }],
+      lines: [
+        {
+          description:
+            `Pro-rata refund, downgrade ${current.planId} → ${plan.id} (${order.details?.remaining_seconds} of ${order.details?.period_seconds} s left)` +
+            (usageOffsetIdr > 0 ? `, less Rp ${usageOffsetIdr} for included credits already used` : ""),
+          quantity: 1,
+          unitPriceIdr: refundIdr,
+        },
+      ],
       taxRateBps: deps.payments.taxRateBps,
       at,
     });
@@ -118,10 +141,35 @@ async function downgradeInTx(tx: Tx, deps: BillingDeps, effects: Effects, curren
       effects.credit(current.userId, refundMicro);
     }
   }
+  if (creditsReturnedMicro > 0n) {
+    const applied = await creditInTx(tx, {
+      eventId: `plan_credit:${orderId}`,
+      kind: "plan_credit",
+      userId: current.userId,
+      amountMicro: -creditsReturnedMicro,
+      reason: `downgrade to ${plan.name}: included credits of the refunded period returned`,
+      meta: { subscription_id: current.id, order_id: orderId },
+    });
+    if (applied) effects.credit(current.userId, -creditsReturnedMicro);
+  }
   await setUserPlan(tx, current.userId, plan.id, current.cancelAtPeriodEnd ? "canceled" : "active");
   effects.limitsChanged.add(current.userId);
-  await writeAudit(tx, { actor, action: "subscription.downgrade", target: current.userId, before: current, after: { subscription, refundIdr, refundMicro, creditNoteNumber } });
-  return { order, refundIdr, refundMicro, creditNoteNumber, subscription };
+  await writeAudit(tx, {
+    actor,
+    action: "subscription.downgrade",
+    target: current.userId,
+    before: current,
+    after: { subscription, refundIdr, refundMicro, usageOffsetIdr, creditsReturnedMicro, creditNoteNumber },
+  });
+  return { order, refundIdr, refundMicro, creditsReturnedMicro, creditNoteNumber, subscription };
+}
+
+/** The balance admission sees (the hot store), falling back to Postgres if it holds none. */
+async function balanceNow(tx: Tx, deps: BillingDeps, userId: string): Promise<bigint> {
+  const hot = await deps.store.getBalance(userId);
+  if (hot !== null) return hot;
+  const row = (await tx.select({ balanceMicro: users.balanceMicro }).from(users).where(eq(users.id, userId)).limit(1))[0];
+  return row?.balanceMicro ?? 0n;
 }
 
 /** Stops renewal; the plan and its limits stay until the period ends. */
@@ -146,7 +194,7 @@ export async function assignPlan(
   userId: string,
   planId: string,
   opts: { actor: string; grantCredits: boolean },
-): Promise<{ subscription: SubscriptionRow; refundIdr: number; creditNoteNumber: string | null }> {
+): Promise<{ subscription: SubscriptionRow; refundIdr: number; creditsReturnedMicro: bigint; creditNoteNumber: string | null }> {
   const effects = new Effects();
   const at = nowOf(deps);
   const result = await deps.database.db.transaction(async (tx) => {
@@ -155,13 +203,13 @@ export async function assignPlan(
     const current = await activeSubscription(tx, userId, true);
     if (!current || current.isTrial) {
       const subscription = await startSubscriptionInTx(tx, effects, { userId, plan, at, paidIdr: 0, orderId: null, grantCredits: opts.grantCredits, actor: opts.actor });
-      return { subscription, refundIdr: 0, creditNoteNumber: null };
+      return { subscription, refundIdr: 0, creditsReturnedMicro: 0n, creditNoteNumber: null };
     }
     if (current.planId === plan.id) throw new BillingError(409, "same_plan", `Already on ${plan.id}.`);
     if (await scheduledSubscription(tx, userId)) throw new BillingError(409, "renewal_pending", "A renewal is already scheduled; change plans after it starts.");
     if (plan.priceIdr < current.paidIdr) {
       const r = await downgradeInTx(tx, deps, effects, current, plan, at, opts.actor);
-      return { subscription: r.subscription, refundIdr: r.refundIdr, creditNoteNumber: r.creditNoteNumber };
+      return { subscription: r.subscription, refundIdr: r.refundIdr, creditsReturnedMicro: r.creditsReturnedMicro, creditNoteNumber: r.creditNoteNumber };
     }
     const oldPlan = await getPlan(tx, current.planId);
     const subscription = (await tx.update(subscriptions).set({ planId: plan.id, updatedAt: at }).where(eq(subscriptions.id, current.id)).returning())[0]!;
@@ -169,12 +217,13 @@ export async function assignPlan(
     const micro = opts.grantCredits && extra > 0n ? prorateDownMicro(extra, { periodStart: current.periodStart, periodEnd: current.periodEnd, at }) : 0n;
     if (micro > 0n) {
       const eventId = `plan_credit:${newId("assign")}`;
-      if (await creditInTx(tx, { eventId, kind: "plan_credit", userId, amountMicro: micro, reason: `assigned ${plan.name}: prorated included credits` })) effects.credit(userId, micro);
+      const reason = `assigned ${plan.name}: prorated included credits`;
+      if (await creditInTx(tx, { eventId, kind: "plan_credit", userId, amountMicro: micro, reason, meta: { subscription_id: current.id } })) effects.credit(userId, micro);
     }
     await setUserPlan(tx, userId, plan.id, current.cancelAtPeriodEnd ? "canceled" : "active");
     effects.limitsChanged.add(userId);
     await writeAudit(tx, { actor: opts.actor, action: "subscription.assign", target: userId, before: current, after: subscription });
-    return { subscription, refundIdr: 0, creditNoteNumber: null };
+    return { subscription, refundIdr: 0, creditsReturnedMicro: 0n, creditNoteNumber: null };
   });
   await effects.apply(deps);
   return result;

@@ -85,6 +85,7 @@ describe("journey: plan bought with QRIS (Midtrans), downgraded, refunded, docum
     const sub = (await b.gw("/v1/billing/subscription", u.key)).json.current as { period_start: string; period_end: string; paid_idr: number };
     expect(sub.paid_idr).toBe(299_000);
     const window = (at: number) => ({ periodStart: new Date(sub.period_start), periodEnd: new Date(sub.period_end), at: new Date(at) });
+    const beforeDown = await b.balance(u.userId);
     const t0 = Date.now();
     const down = await b.gw("/v1/billing/checkout", u.key, { body: { plan_id: "explore" } });
     const t1 = Date.now();
@@ -94,15 +95,25 @@ describe("journey: plan bought with QRIS (Midtrans), downgraded, refunded, docum
     expect(refundIdr).toBeLessThanOrEqual(downgradeRefundIdr(299_000, 149_000, window(t0 - 1000)));
     expect(refundIdr).toBeGreaterThanOrEqual(downgradeRefundIdr(299_000, 149_000, window(t1 + 1000)));
     expect(refundIdr).toBeGreaterThan(149_000);
+    // The refund takes back what it paid for: Ship's included credits above Explore's for
+    // the rest of the period (1,200 credits x what is left of it), all of it unspent here.
+    const returned = BigInt(Number(down.json.credits_returned_micro));
+    const share = (at: number) => (1_200n * BigInt(CREDIT) * BigInt(Math.floor((Date.parse(sub.period_end) - at) / 1000))) / BigInt(Math.floor((Date.parse(sub.period_end) - Date.parse(sub.period_start)) / 1000));
+    expect(returned).toBeLessThanOrEqual(share(t0 - 1000));
+    expect(returned).toBeGreaterThanOrEqual(share(t1 + 1000));
     const afterDown = (await b.h.admin(`/users/${u.userId}`)).json;
     expect(afterDown).toMatchObject({ plan_id: "explore", plan_status: "active" });
     expect(Number(afterDown.balance_micro) - (await b.balance(u.userId))).toBe(0);
+    expect(BigInt(Number(afterDown.balance_micro)) - BigInt(beforeDown)).toBe(idrToMicro(refundIdr, 160) - returned);
     await b.h.sluice.flusher.drain();
     const refundRows = await b.h.sluice.database.rows<{ amount_micro: string; kind: string }>(
-      "select amount_micro::text, kind from ledger where user_id = $1 and kind = 'refund'",
+      "select amount_micro::text, kind from ledger where user_id = $1 and (kind = 'refund' or (kind = 'plan_credit' and amount_micro < 0))",
       [u.userId],
     );
-    expect(refundRows).toEqual([{ amount_micro: idrToMicro(refundIdr, 160).toString(), kind: "refund" }]);
+    expect(refundRows).toEqual([
+      { amount_micro: idrToMicro(refundIdr, 160).toString(), kind: "refund" },
+      { amount_micro: (-returned).toString(), kind: "plan_credit" },
+    ]);
 
     // Limits follow the downgrade at once: explore has rpm 60.
     expect((await chat(b, u.key)).headers.get("x-sluice-rpm-remaining")).toBe("57");

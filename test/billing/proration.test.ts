@@ -1,7 +1,7 @@
 // payments.md section 4 to the rupiah, the tax split of tax-inclusive prices, and the
 // calendar-month periods anchored in Asia/Jakarta.
 import { describe, expect, test } from "bun:test";
-import { downgradeRefundIdr, idrToMicro, parseIdr, prorateDownMicro, splitTaxIncluded, upgradeChargeIdr } from "../../src/payments/money.ts";
+import { downgradeRefundIdr, idrToMicro, parseIdr, prorateDownMicro, settleDowngrade, splitTaxIncluded, upgradeChargeIdr } from "../../src/payments/money.ts";
 import { addJakartaMonths, periodBounds } from "../../src/payments/period.ts";
 
 const wib = (s: string) => new Date(`${s}+07:00`);
@@ -50,6 +50,49 @@ describe("proration (payments.md section 4)", () => {
 
   test("prorated included credits round down in micro-credits", () => {
     expect(prorateDownMicro(1_200_000_000n, window)).toBe((1_200_000_000n * 19n) / 31n);
+  });
+});
+
+describe("downgrade settlement: the refund and the included credits it bought", () => {
+  // Ship (Rp 299,000, 2,200 credits) -> Explore (Rp 149,000, 1,000 credits), 19 of 31 days
+  // left: 1,200 credits x 19/31 = 735,483,870 micro-credits go back with the Rp 91,935.
+  const march = { periodStart: wib("2025-03-01T00:00:00"), periodEnd: wib("2025-04-01T00:00:00"), at: wib("2025-03-13T00:00:00") };
+  const owed = (1_200_000_000n * 19n) / 31n;
+  const base = {
+    paidOldIdr: 299_000,
+    newPriceIdr: 149_000,
+    oldIncludedMicro: 2_200_000_000n,
+    newIncludedMicro: 1_000_000_000n,
+    grantedMicro: 2_200_000_000n,
+    balanceMicro: 3_000_000_000n,
+    idrPerCredit: 160,
+    window: march,
+  };
+  // 235,483,870 micro-credits already spent at Rp 160 a credit: Rp 37,677.4, rounded up.
+  const cases: { name: string; change: Partial<typeof base>; returned: bigint; offset: number; refund: number }[] = [
+    { name: "credits unspent: all of them go back, the refund is whole", change: {}, returned: owed, offset: 0, refund: 91_935 },
+    { name: "some spent: the balance goes back, the rest comes off the refund", change: { balanceMicro: 500_000_000n }, returned: 500_000_000n, offset: 37_678, refund: 91_935 - 37_678 },
+    { name: "all spent: the refund goes, never below 0", change: { balanceMicro: 0n }, returned: 0n, offset: 91_935, refund: 0 },
+    { name: "balance already negative: same as all spent", change: { balanceMicro: -5_000_000n }, returned: 0n, offset: 91_935, refund: 0 },
+    { name: "credited less than the share (assigned plan): only what was credited", change: { grantedMicro: 300_000_000n }, returned: 300_000_000n, offset: 0, refund: 91_935 },
+    { name: "credited nothing and paid nothing: nothing either way", change: { grantedMicro: 0n, paidOldIdr: 0 }, returned: 0n, offset: 0, refund: 0 },
+    { name: "new plan includes as much: no credits go back", change: { newIncludedMicro: 2_200_000_000n }, returned: 0n, offset: 0, refund: 91_935 },
+    { name: "after the period: nothing", change: { window: { ...march, at: wib("2025-04-02T00:00:00") } }, returned: 0n, offset: 0, refund: 0 },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      expect(settleDowngrade({ ...base, ...c.change })).toEqual({ creditsReturnedMicro: c.returned, usageOffsetIdr: c.offset, refundIdr: c.refund });
+    });
+  }
+
+  test("buying the top plan and downgrading at once leaves about what the cheaper plan gives", () => {
+    const start = wib("2025-03-01T00:00:00");
+    const oneMinuteIn = { periodStart: start, periodEnd: wib("2025-04-01T00:00:00"), at: new Date(start.getTime() + 60_000) };
+    const s = settleDowngrade({ ...base, paidOldIdr: 799_000, oldIncludedMicro: 6_500_000_000n, grantedMicro: 6_500_000_000n, balanceMicro: 6_500_000_000n, window: oneMinuteIn });
+    const kept = 6_500_000_000n - s.creditsReturnedMicro;
+    expect(kept).toBeGreaterThanOrEqual(1_000_000_000n);
+    expect(kept).toBeLessThan(1_001_000_000n);
+    expect(s.refundIdr).toBe(downgradeRefundIdr(799_000, 149_000, oneMinuteIn));
   });
 });
 

@@ -98,11 +98,17 @@ describe("dashboard actions", () => {
     expect(billing.text).toContain("Upgrade to Can&#39;t Stop");
 
     const down = await u.client.post("/app/billing/checkout", { _csrf: u.csrf, plan_id: "explore" });
-    expect(down.location).toMatch(/^\/app\/billing\?done=downgrade&refund=\d+$/);
-    const refund = Number(new URL(down.location!, "http://x").searchParams.get("refund"));
+    expect(down.location).toMatch(/^\/app\/billing\?done=downgrade&refund=\d+&returned=\d+$/);
+    const params = new URL(down.location!, "http://x").searchParams;
+    const refund = Number(params.get("refund"));
     expect(refund).toBeGreaterThan(149_000);
+    // Ship's 2,200 included credits less Explore's 1,000, for (nearly) all of the period.
+    const returned = Number(params.get("returned"));
+    expect(returned).toBeGreaterThan(1199 * CREDIT);
+    expect(returned).toBeLessThanOrEqual(1200 * CREDIT);
     billing = await u.client.get(down.location!);
     expect(billing.text).toContain(`Rp ${refund.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".")} was refunded`);
+    expect(billing.text).toContain("included credits for the rest of the period (1,199.");
     expect(billing.text).toContain("Credit note");
     expect((await b.h.admin(`/users/${id}`)).json.plan_id).toBe("explore");
 

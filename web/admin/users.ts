@@ -114,12 +114,14 @@ ${documentsTable(docs.data)}`;
       `${PREFIX}/users/:id/plan`,
       c.action(async (op, form, params) => {
         const id = params.id ?? "";
-        const r = await c.api.call<{ refund_idr: number }>("POST", `/users/${seg(id)}/subscription`, op.actor, {
+        const r = await c.api.call<{ refund_idr: number; credits_returned_micro: number }>("POST", `/users/${seg(id)}/subscription`, op.actor, {
           plan_id: field(form, "plan_id"),
           grant_credits: form.get("grant_credits") === "1",
         });
         if (!r.ok) return detail(op, id, { kind: "bad", text: r.message }, r.status);
-        return back(id, `plan ${field(form, "plan_id")}${r.data.refund_idr ? `, ${rupiah(r.data.refund_idr)} refunded to balance` : ""}`);
+        const refunded = r.data.refund_idr ? `, ${rupiah(r.data.refund_idr)} refunded to balance` : "";
+        const taken = r.data.credits_returned_micro ? `, ${credits(r.data.credits_returned_micro)} included credits taken back` : "";
+        return back(id, `plan ${field(form, "plan_id")}${refunded}${taken}`);
       }),
       FORM,
     )

@@ -30,7 +30,10 @@ function doneFlash(q: URLSearchParams): Flash | null {
       return { kind: "ok", text: "Your 7-day trial has started." };
     case "downgrade": {
       const refund = Number(q.get("refund") ?? "0");
-      return { kind: "ok", text: `Plan switched.${Number.isSafeInteger(refund) && refund > 0 ? ` ${rupiah(refund)} was refunded to your balance as credits; a credit note is below.` : ""}` };
+      const returned = Number(q.get("returned") ?? "0");
+      const refunded = Number.isSafeInteger(refund) && refund > 0 ? ` ${rupiah(refund)} was refunded to your balance as credits; a credit note is below.` : "";
+      const taken = Number.isSafeInteger(returned) && returned > 0 ? ` The old plan's included credits for the rest of the period (${credits(returned)}) went back with it.` : "";
+      return { kind: "ok", text: `Plan switched.${refunded}${taken}` };
     }
     case "cancel":
       return { kind: "ok", text: "Your plan is canceled: it stays active until the end of the period." };
@@ -101,7 +104,7 @@ ${documentsTable(docs)}`;
         try {
           const r = await checkout(ctx.billing, ctx.user.id, { planId, packId });
           if (r.kind === "trial") return redirect(`${PREFIX}/billing?done=trial`);
-          if (r.kind === "downgrade") return redirect(`${PREFIX}/billing?done=downgrade&refund=${r.refund_idr ?? 0}`);
+          if (r.kind === "downgrade") return redirect(`${PREFIX}/billing?done=downgrade&refund=${r.refund_idr ?? 0}&returned=${r.credits_returned_micro ?? 0}`);
           return redirect(`${PREFIX}/billing/orders/${encodeURIComponent(r.order_id)}`);
         } catch (err) {
           if (err instanceof BillingError) return render(ctx, { kind: "bad", text: err.message }, err.status);

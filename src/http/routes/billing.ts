@@ -76,7 +76,7 @@ export function billingRoutes(deps: BillingRouteDeps) {
         detail: {
           summary: "Buy a plan or a credit pack with QRIS",
           description:
-            "Returns the QRIS payload and a PNG of it. A cheaper plan than the current one is a downgrade, applied at once with a pro-rata refund to the balance; the trial starts at once.",
+            "Returns the QRIS payload and a PNG of it. A cheaper plan than the current one is a downgrade, applied at once with a pro-rata refund to the balance; the old plan's included credits for the rest of the period above the new plan's go back with it (`credits_returned_micro`), and any already spent come off the refund. The trial starts at once.",
           tags: ["Billing"],
         },
       },
