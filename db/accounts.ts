@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, ilike, inArray, or, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
-import { apiKeys, auditLog, ledger, plans, users } from "./schema.ts";
-import { writeAudit, type Q } from "./tx.ts";
+import { apiKeys, auditLog, plans, users } from "./schema.ts";
+import { creditInTx, writeAudit, type Q } from "./tx.ts";
 import type { HotStore, KeyRecord, Limits } from "../src/store/types.ts";
 import { displayPrefix, generateApiKey, hashApiKey, KEY_INVALIDATION_CHANNEL } from "../src/store/keys.ts";
 import { creditsToMicro } from "../src/metering/money.ts";
@@ -30,14 +30,7 @@ export async function createUser(
     await tx.insert(users).values({ id, email: input.email ?? null, name: input.name ?? null, balanceMicro: 0n });
     await tx.insert(auditLog).values({ actor: input.actor, action: "user.create", target: id, after: { email: input.email ?? null } });
     if (input.signupMicro > 0n) {
-      await tx.insert(ledger).values({
-        eventId: `signup:${id}`,
-        kind: "adjustment",
-        userId: id,
-        amountMicro: input.signupMicro,
-        reason: "signup credit",
-      });
-      await tx.update(users).set({ balanceMicro: input.signupMicro }).where(eq(users.id, id));
+      await creditInTx(tx, { eventId: `signup:${id}`, kind: "adjustment", userId: id, amountMicro: input.signupMicro, reason: "signup credit" });
     }
   });
   await store.initBalance(id, input.signupMicro);
@@ -169,16 +162,8 @@ export async function adjustCredits(
 ): Promise<{ applied: boolean; balanceMicro: bigint }> {
   const eventId = input.eventId ?? newId("adj");
   const applied = await database.db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(ledger)
-      .values({ eventId, kind: input.kind ?? "adjustment", userId: input.userId, amountMicro: input.amountMicro, reason: input.reason })
-      .onConflictDoNothing({ target: ledger.eventId })
-      .returning({ id: ledger.id });
-    if (inserted.length === 0) return false;
-    await tx
-      .update(users)
-      .set({ balanceMicro: sql`${users.balanceMicro} + ${input.amountMicro}` })
-      .where(eq(users.id, input.userId));
+    const kind = input.kind ?? "adjustment";
+    if (!(await creditInTx(tx, { eventId, kind, userId: input.userId, amountMicro: input.amountMicro, reason: input.reason }))) return false;
     await tx.insert(auditLog).values({
       actor: input.actor,
       action: "credits.adjust",

@@ -1,6 +1,7 @@
 // The ledger flusher: drains the hot store's ledger stream into Postgres in batches, one
-// transaction each: insert the rows (a duplicate delivery inserts nothing, thanks to the
-// unique event_id), move the balances of the rows actually inserted, commit, then ack.
+// transaction each: claim the event ids in ledger_events and insert the rows whose claim is
+// new (a duplicate delivery inserts nothing), move the balances of the rows actually
+// inserted, commit, then ack.
 // A crash between commit and ack redelivers entries that then insert nothing.
 import { sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
@@ -114,16 +115,8 @@ export class LedgerFlusher {
     const priceIndex = column((e) => prices.indexOf(e.prices));
     const metaIndex = column((e) => meta.indexOf(e.meta));
     await this.database.db.execute(sql`
-      with ins as (
-        insert into ledger (event_id, kind, user_id, key_id, amount_micro, model_id,
-          input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-          prices, catalog_version, estimated, status, meta, created_at)
-        select r.event_id, r.kind, r.user_id, r.key_id, r.amount_micro, r.model_id,
-          r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens, r.reasoning_tokens,
-          (${sql.param(prices.values)}::text[]::jsonb[])[r.price_index], r.catalog_version, r.estimated, r.status,
-          (${sql.param(meta.values)}::text[]::jsonb[])[r.meta_index],
-          timestamptz 'epoch' + r.created_ms * interval '1 millisecond'
-        from unnest(
+      with r as (
+        select distinct on (event_id) * from unnest(
           ${column((e) => e.eventId)}::text[],
           ${column((e) => e.kind)}::text[],
           ${column((e) => e.userId)}::text[],
@@ -141,10 +134,25 @@ export class LedgerFlusher {
           ${column((e) => e.status)}::text[],
           ${metaIndex}::text[]::int[],
           ${column((e) => e.createdAtMs)}::text[]::bigint[])
-          as r(event_id, kind, user_id, key_id, amount_micro, model_id,
+          as u(event_id, kind, user_id, key_id, amount_micro, model_id,
             input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
             price_index, catalog_version, estimated, status, meta_index, created_ms)
+      ),
+      claimed as (
+        insert into ledger_events (event_id) select event_id from r
         on conflict (event_id) do nothing
+        returning event_id
+      ),
+      ins as (
+        insert into ledger (event_id, kind, user_id, key_id, amount_micro, model_id,
+          input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+          prices, catalog_version, estimated, status, meta, created_at)
+        select r.event_id, r.kind, r.user_id, r.key_id, r.amount_micro, r.model_id,
+          r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens, r.reasoning_tokens,
+          (${sql.param(prices.values)}::text[]::jsonb[])[r.price_index], r.catalog_version, r.estimated, r.status,
+          (${sql.param(meta.values)}::text[]::jsonb[])[r.meta_index],
+          timestamptz 'epoch' + r.created_ms * interval '1 millisecond'
+        from r join claimed using (event_id)
         returning user_id, amount_micro
       )
       update users set balance_micro = users.balance_micro + d.delta

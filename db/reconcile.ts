@@ -4,7 +4,7 @@
 // race it; run it when the flusher has caught up, or accept that window.
 import { inArray } from "drizzle-orm";
 import type { Database } from "./client.ts";
-import { ledger, users } from "./schema.ts";
+import { ledgerEvents, users } from "./schema.ts";
 import type { HotStore } from "../src/store/types.ts";
 
 export interface BalanceFix {
@@ -18,7 +18,7 @@ export async function reconcileBalances(database: Database, store: HotStore): Pr
   const written = new Set<string>();
   const ids = pending.map((e) => e.eventId);
   for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await database.db.select({ id: ledger.eventId }).from(ledger).where(inArray(ledger.eventId, ids.slice(i, i + 1000)));
+    const rows = await database.db.select({ id: ledgerEvents.eventId }).from(ledgerEvents).where(inArray(ledgerEvents.eventId, ids.slice(i, i + 1000)));
     for (const r of rows) written.add(r.id);
   }
   const unflushed = new Map<string, bigint>();

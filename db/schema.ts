@@ -68,9 +68,11 @@ export const deployments = pgTable(
   (t) => [index("deployments_model_idx").on(t.modelId)],
 );
 
+// Partitioned by month of created_at (0005); the primary key is (id, created_at).
 export const ledger = pgTable("ledger", {
-  id: bigserial("id", { mode: "bigint" }).primaryKey(),
-  eventId: text("event_id").notNull().unique(),
+  id: bigserial("id", { mode: "bigint" }).notNull(),
+  /** Unique through ledger_events, not on this table (a partitioned table's unique keys need created_at). */
+  eventId: text("event_id").notNull(),
   kind: text("kind").notNull(),
   userId: text("user_id").notNull(),
   keyId: text("key_id"),
@@ -88,6 +90,11 @@ export const ledger = pgTable("ledger", {
   reason: text("reason"),
   meta: jsonb("meta").$type<Record<string, unknown> | null>(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Every ledger event id, once: writers claim the id here in the same transaction as the row. */
+export const ledgerEvents = pgTable("ledger_events", {
+  eventId: text("event_id").primaryKey(),
 });
 
 export const auditLog = pgTable("audit_log", {

@@ -1,6 +1,6 @@
 // Shared helpers for repositories that write several tables in one transaction.
 import type { Db } from "./client.ts";
-import { auditLog, ledger, users } from "./schema.ts";
+import { auditLog, ledger, ledgerEvents, users } from "./schema.ts";
 import { eq, sql } from "drizzle-orm";
 
 /** A drizzle transaction; also accepted wherever a plain Db is (both build queries alike). */
@@ -37,6 +37,15 @@ export async function writeAudit(
   });
 }
 
+/**
+ * Claims a ledger event id; false when it was claimed before. The caller writes the ledger row
+ * in the same transaction, so the claim and the row commit or roll back together.
+ */
+export async function claimLedgerEvent(tx: Q, eventId: string): Promise<boolean> {
+  const claimed = await tx.insert(ledgerEvents).values({ eventId }).onConflictDoNothing().returning({ eventId: ledgerEvents.eventId });
+  return claimed.length > 0;
+}
+
 export type CreditKind = "adjustment" | "topup" | "refund" | "plan_credit";
 
 /**
@@ -48,12 +57,10 @@ export async function creditInTx(
   tx: Q,
   input: { eventId: string; kind: CreditKind; userId: string; amountMicro: bigint; reason: string; meta?: Record<string, string | number | boolean | null> },
 ): Promise<boolean> {
-  const inserted = await tx
+  if (!(await claimLedgerEvent(tx, input.eventId))) return false;
+  await tx
     .insert(ledger)
-    .values({ eventId: input.eventId, kind: input.kind, userId: input.userId, amountMicro: input.amountMicro, reason: input.reason, meta: input.meta ?? null })
-    .onConflictDoNothing({ target: ledger.eventId })
-    .returning({ id: ledger.id });
-  if (inserted.length === 0) return false;
+    .values({ eventId: input.eventId, kind: input.kind, userId: input.userId, amountMicro: input.amountMicro, reason: input.reason, meta: input.meta ?? null });
   if (input.amountMicro !== 0n) {
     await tx.update(users).set({ balanceMicro: sql`${users.balanceMicro} + ${input.amountMicro}` }).where(eq(users.id, input.userId));
   }

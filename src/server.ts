@@ -7,6 +7,7 @@ import { openDatabase, type Database } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { seedCatalog } from "../db/seed.ts";
 import { readCatalogRows } from "../db/catalog-repo.ts";
+import { ensureLedgerPartitions, keepLedgerPartitions } from "../db/ledger-partitions.ts";
 import { ensureAdminToken } from "../db/admin-token.ts";
 import { createKey, createUser, syncHotStore } from "../db/accounts.ts";
 import { LedgerFlusher } from "../db/flusher.ts";
@@ -89,6 +90,8 @@ function watchHotStore(database: Database, store: HotStore, config: Config): { s
 export async function startSluice(config: Config, opts: StartOptions = {}): Promise<Sluice> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
+  await ensureLedgerPartitions(database);
+  const partitions = keepLedgerPartitions(database);
   await database.exclusive(FIRST_START_LOCK, (tx) => seedCatalog(tx));
   // Usage reports scan the ledger; on a replica they stay off the primary the flusher writes.
   const reportsDatabase = config.databaseReplicaUrl && config.databaseUrl ? await openDatabase({ databaseUrl: config.databaseReplicaUrl }) : database;
@@ -210,6 +213,7 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
     reloadCatalog,
     async stop() {
       watchdog.stop();
+      partitions.stop();
       catalogRefresh.stop();
       await stopBillingJobs();
       await gateway.stop(true);
