@@ -16,11 +16,17 @@ interface Entry {
 
 export class KeyAuthenticator {
   private readonly cache = new Map<string, Entry>();
+  /**
+   * Bumped by every invalidation. A lookup that was in flight when one arrived may carry the
+   * record from before it (its read can reach us after the announcement), so it is used for
+   * that request but not cached: otherwise a revoked key could stay valid here for the TTL.
+   */
+  private invalidations = 0;
 
   constructor(private readonly store: HotStore) {}
 
   async start(): Promise<void> {
-    await this.store.subscribe(KEY_INVALIDATION_CHANNEL, (hash) => this.cache.delete(hash));
+    await this.store.subscribe(KEY_INVALIDATION_CHANNEL, (hash) => this.forget(hash));
   }
 
   /** The key's record, or null when missing, unknown or revoked. */
@@ -31,14 +37,17 @@ export class KeyAuthenticator {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.expiresAt > now) return hit.record;
+    const seen = this.invalidations;
     const record = await this.store.getKey(hash);
     const usable = record && record.status === "active" ? record : null;
+    if (seen !== this.invalidations) return usable;
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(hash, { record: usable, expiresAt: now + (usable ? TTL_MS : NEGATIVE_TTL_MS) });
     return usable;
   }
 
   forget(hash: string): void {
+    this.invalidations++;
     this.cache.delete(hash);
   }
 }
