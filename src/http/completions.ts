@@ -4,7 +4,9 @@
 // hot store's stream.
 import type { Config } from "../config.ts";
 import { costMicro, microToUsd, type Prices } from "../metering/money.ts";
-import { estimateInputTokens, estimateOutputTokens } from "../metering/estimate.ts";
+import { estimateInputTokens } from "../metering/estimate.ts";
+import { DeliveredOutput } from "../metering/delivered-output.ts";
+import { countInputTokens } from "../metering/input-count.ts";
 import { kindForStatus, type ClientProtocol } from "../protocols/errors.ts";
 import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, ZERO_USAGE, type TokenUsage } from "../protocols/usage.ts";
 import { rewriteModelField } from "../protocols/model-field.ts";
@@ -24,7 +26,7 @@ import { GatewayError } from "./errors.ts";
 import { refusal, resolveModel } from "./access.ts";
 import { relaySse } from "./stream-relay.ts";
 import { relayTranslated } from "./translate-relay.ts";
-import type { DrainPolicy, StreamBilling, StreamOutcome } from "./stream-common.ts";
+import { openaiChunkText, type DrainPolicy, type StreamBilling, type StreamOutcome } from "./stream-common.ts";
 import { limitHeaders, telemetryNames, type TelemetryNames } from "./telemetry.ts";
 
 export interface CompletionDeps {
@@ -151,6 +153,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
     }
     const route = byDeploymentRoute(routes, result.deployment);
     const upstreamJson = prepared.get(route.deployment)!.body;
+    const countInput = () => countInputTokens(api, body, route.ctx, upstreamJson);
     const modelMetrics = metrics.forModel(model.id);
     if (route !== first) modelMetrics.fallbacks.inc();
     const upstreamSeconds = (performance.now() - upstreamStarted) / 1000;
@@ -192,7 +195,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
       const upstreamWire = route.bridge.passThrough ?? protocolOfKind(route.deployment.provider.kind);
       const usage =
         (parsed ? usageOf(upstreamWire, parsed) : null) ?? (translated ? usageOf(CLIENT_WIRE[api], translated) : null);
-      const cost = await settle(usage ?? estimateFallback(upstreamJson, text.length), usage === null, "ok");
+      const cost = await settle(usage ?? estimateFallback(countInput, completionOutput(parsed, text)), usage === null, "ok");
       headers["content-type"] = "application/json";
       headers[names.cost] = microToUsd(cost, deps.config.creditUsd);
       const out = translated ? JSON.stringify(translated) : rewriteModelField(text, model.id);
@@ -206,7 +209,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
     metrics.activeStreams.inc();
     const settleStream = async (b: StreamBilling) => {
       metrics.activeStreams.dec();
-      const billed = usageForOutcome(b, upstreamJson);
+      const billed = usageForOutcome(b, countInput);
       const cost = await settle(billed.usage, billed.estimated, statusOf(b.outcome));
       return microToUsd(cost, deps.config.creditUsd);
     };
@@ -310,8 +313,16 @@ function usageOf(wire: string, json: Record<string, unknown>): TokenUsage | null
   return wire === "openai-responses" ? usageFromResponses(json.usage) : usageFromOpenAI(json.usage);
 }
 
-function estimateFallback(requestJson: string, outputChars: number): TokenUsage {
-  return { ...ZERO_USAGE, inputTokens: estimateInputTokens(requestJson), outputTokens: estimateOutputTokens(outputChars) };
+/** Usage nobody reported: the request and the output delivered, counted with the tokenizer. */
+function estimateFallback(countInput: () => number, output: DeliveredOutput): TokenUsage {
+  return { ...ZERO_USAGE, inputTokens: countInput(), outputTokens: output.tokens() };
+}
+
+/** The generated content of a whole (non-streamed) answer; the body itself if it is not OpenAI-shaped. */
+function completionOutput(parsed: Record<string, unknown> | null, body: string): DeliveredOutput {
+  const out = new DeliveredOutput();
+  out.add(parsed && Array.isArray(parsed.choices) ? openaiChunkText(parsed) : body);
+  return out;
 }
 
 /**
@@ -319,11 +330,10 @@ function estimateFallback(requestJson: string, outputChars: number): TokenUsage 
  * (by the upstream or the client) before that is billed for the input (as reported, else
  * estimated from what we sent) plus the output delivered, estimated, and marked so.
  */
-function usageForOutcome(b: StreamBilling, requestJson: string): { usage: TokenUsage; estimated: boolean } {
+function usageForOutcome(b: StreamBilling, countInput: () => number): { usage: TokenUsage; estimated: boolean } {
   if (b.usage && b.usageFinal) return { usage: b.usage, estimated: false };
-  const estimate = estimateFallback(requestJson, b.deliveredChars);
-  if (b.usage) return { usage: { ...b.usage, outputTokens: estimate.outputTokens, reasoningTokens: 0 }, estimated: true };
-  return { usage: estimate, estimated: true };
+  if (b.usage) return { usage: { ...b.usage, outputTokens: b.delivered.tokens(), reasoningTokens: 0 }, estimated: true };
+  return { usage: estimateFallback(countInput, b.delivered), estimated: true };
 }
 
 function statusOf(outcome: StreamOutcome): LedgerEntry["status"] {

@@ -1,6 +1,7 @@
 // Pieces shared by the pass-through and the translating stream relays.
 import type { TokenUsage } from "../protocols/usage.ts";
 import { stringEnd } from "../protocols/model-field.ts";
+import type { DeliveredOutput } from "../metering/delivered-output.ts";
 
 export type StreamOutcome = "complete" | "upstream_cut" | "client_closed";
 
@@ -8,8 +9,8 @@ export interface StreamBilling {
   usage: TokenUsage | null;
   /** True once the upstream's final usage report arrived (not a placeholder or partial one). */
   usageFinal: boolean;
-  /** Characters of generated content relayed, for estimating output nobody reported. */
-  deliveredChars: number;
+  /** Generated content relayed, counted as output when nobody reported it. */
+  delivered: DeliveredOutput;
   outcome: StreamOutcome;
 }
 
@@ -106,32 +107,32 @@ export async function startDrain(policy: DrainPolicy, work: { run(): Promise<voi
 }
 
 /**
- * Decoded length of the string value of `key` (e.g. '"content":') when the key occurs once in
- * the JSON text; 0 when absent or null; null when the shape is anything else (the caller
- * parses then). The key cannot match inside a string value: quotes there are escaped.
+ * The decoded string value of `key` (e.g. '"content":') when the key occurs once in the JSON
+ * text; "" when absent or null; null when the shape is anything else (the caller parses
+ * then). The key cannot match inside a string value: quotes there are escaped.
  */
-export function soleStringLength(json: string, key: string): number | null {
+export function soleString(json: string, key: string): string | null {
   const at = json.indexOf(key);
-  if (at < 0) return 0;
+  if (at < 0) return "";
   if (json.indexOf(key, at + key.length) >= 0) return null;
   let v = at + key.length;
   while (json.charCodeAt(v) === 32) v++;
-  if (json.startsWith("null", v)) return 0;
+  if (json.startsWith("null", v)) return "";
   if (json.charCodeAt(v) !== 34) return null;
   const end = stringEnd(json, v);
   if (end < 0) return null;
   const raw = json.slice(v + 1, end - 1);
-  if (!raw.includes("\\")) return raw.length;
+  if (!raw.includes("\\")) return raw;
   try {
     const s: unknown = JSON.parse(json.slice(v, end));
-    return typeof s === "string" ? s.length : null;
+    return typeof s === "string" ? s : null;
   } catch {
     return null;
   }
 }
 
-function textLength(v: unknown): number {
-  return typeof v === "string" ? v.length : 0;
+function text(v: unknown): string {
+  return typeof v === "string" ? v : "";
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -139,28 +140,29 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Characters of generated content in an OpenAI chunk: text, reasoning, refusal, tool calls.
- * Cut-short streams are billed from this, so envelope JSON must not count.
+ * Generated content in an OpenAI chunk (or a whole completion: its messages): text,
+ * reasoning, refusal, tool calls. Output nobody reported is billed from this, so envelope
+ * JSON must not count.
  */
-export function openaiChunkChars(chunk: unknown): number {
+export function openaiChunkText(chunk: unknown): string {
   const choices = isObject(chunk) ? chunk.choices : null;
-  if (!Array.isArray(choices)) return 0;
-  let n = 0;
+  if (!Array.isArray(choices)) return "";
+  let out = "";
   for (const choice of choices) {
-    const d = isObject(choice) && isObject(choice.delta) ? choice.delta : null;
+    const d = !isObject(choice) ? null : isObject(choice.delta) ? choice.delta : isObject(choice.message) ? choice.message : null;
     if (!d) continue;
-    n += textLength(d.content) + textLength(d.reasoning_content) + textLength(d.reasoning) + textLength(d.refusal);
+    out += text(d.reasoning_content) + text(d.reasoning) + text(d.content) + text(d.refusal);
     if (Array.isArray(d.tool_calls)) {
       for (const call of d.tool_calls) {
-        if (isObject(call) && isObject(call.function)) n += textLength(call.function.name) + textLength(call.function.arguments);
+        if (isObject(call) && isObject(call.function)) out += text(call.function.name) + text(call.function.arguments);
       }
     }
   }
-  return n;
+  return out;
 }
 
-/** Characters of generated content in an Anthropic content_block_delta: text, thinking, tool input JSON. */
-export function anthropicEventChars(event: unknown): number {
+/** Generated content in an Anthropic content_block_delta: text, thinking, tool input JSON. */
+export function anthropicEventText(event: unknown): string {
   const d = isObject(event) ? event.delta : null;
-  return isObject(d) ? textLength(d.text) + textLength(d.thinking) + textLength(d.partial_json) : 0;
+  return isObject(d) ? text(d.text) + text(d.thinking) + text(d.partial_json) : "";
 }

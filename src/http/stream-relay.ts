@@ -6,7 +6,8 @@ import { rewriteModelField } from "../protocols/model-field.ts";
 import { encodeSseData, encodeSseEvent, SseFramer, sseData, sseEventName } from "../protocols/sse.ts";
 import { mergeAnthropicUsage, usageFromAnthropic, usageFromOpenAI, usageFromResponses, type TokenUsage } from "../protocols/usage.ts";
 import type { PassThroughWire } from "./bridges.ts";
-import { anthropicEventChars, openaiChunkChars, soleStringLength, IdleReader, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
+import { anthropicEventText, openaiChunkText, soleString, IdleReader, type StreamSettle, type DrainPolicy, startDrain } from "./stream-common.ts";
+import { DeliveredOutput } from "../metering/delivered-output.ts";
 
 export interface RelayOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -35,12 +36,12 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
   /** The upstream's final usage report arrived (not just message_start's placeholder). */
   let usageFinal = false;
   let settled: Promise<string> | null = null;
-  let delivered = 0;
+  const delivered = new DeliveredOutput();
   let finished = false;
   let clientGone = false;
 
   const settleOnce = (outcome: "complete" | "upstream_cut"): Promise<string> => {
-    settled ??= opts.settle({ usage, usageFinal, deliveredChars: delivered, outcome: clientGone ? "client_closed" : outcome });
+    settled ??= opts.settle({ usage, usageFinal, delivered, outcome: clientGone ? "client_closed" : outcome });
     return settled;
   };
 
@@ -78,7 +79,7 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
       }
       // Only generated text counts toward an output estimate, not the JSON around it, and
       // only what reaches the client (events read while draining after it left do not).
-      if (!clientGone) delivered += openaiContentChars(data);
+      if (!clientGone) delivered.add(openaiContentText(data));
       return { out: rewriteModelField(raw, opts.publicModel), last: false };
     }
 
@@ -107,7 +108,7 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
         await settleOnce("upstream_cut");
         return { out: scrubErrorEvent(raw, sseData(raw), opts.scrub, (json) => encodeSseEvent("error", json)), last: true };
       case "content_block_delta":
-        if (!clientGone) delivered += anthropicDeltaChars(sseData(raw));
+        if (!clientGone) delivered.add(anthropicDeltaText(sseData(raw)));
         return { out: raw, last: false };
       default:
         return { out: raw, last: false };
@@ -139,7 +140,7 @@ export function relaySse(opts: RelayOptions): ReadableStream<Uint8Array> {
     if (name === "error") return { out: scrubErrorEvent(raw, sseData(raw), opts.scrub, (json) => encodeSseEvent("error", json), true), last: false };
     if (!clientGone && name.endsWith(".delta")) {
       const delta = parseObject(sseData(raw))?.delta;
-      if (typeof delta === "string") delivered += delta.length;
+      if (typeof delta === "string") delivered.add(delta);
     }
     return { out: name.startsWith("response.") && !name.includes(".delta") ? rewriteModelField(raw, opts.publicModel) : raw, last: false };
   }
@@ -246,23 +247,23 @@ function parseObject(data: string): Record<string, unknown> | null {
 }
 
 /**
- * Characters of generated content in an OpenAI chunk. Nearly every event is a plain text
- * delta: its one string is read without parsing the chunk; anything else is parsed.
+ * Generated content in an OpenAI chunk. Nearly every event is a plain text delta: its one
+ * string is read without parsing the chunk; anything else is parsed.
  */
-function openaiContentChars(data: string): number {
-  if (!data.includes('"delta"')) return 0;
+function openaiContentText(data: string): string {
+  if (!data.includes('"delta"')) return "";
   if (!data.includes('"tool_calls"') && !data.includes('"reasoning') && !data.includes('"refusal":"')) {
-    const n = soleStringLength(data, '"content":');
-    if (n !== null) return n;
+    const text = soleString(data, '"content":');
+    if (text !== null) return text;
   }
-  return openaiChunkChars(parseObject(data));
+  return openaiChunkText(parseObject(data));
 }
 
 /** The same for an Anthropic content_block_delta; text deltas take the short way. */
-function anthropicDeltaChars(data: string): number {
+function anthropicDeltaText(data: string): string {
   if (data.includes('"text_delta"')) {
-    const n = soleStringLength(data, '"text":');
-    if (n !== null) return n;
+    const text = soleString(data, '"text":');
+    if (text !== null) return text;
   }
-  return anthropicEventChars(parseObject(data));
+  return anthropicEventText(parseObject(data));
 }

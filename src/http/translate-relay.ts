@@ -7,7 +7,8 @@ import { encodeSseData, encodeSseEvent } from "../protocols/sse.ts";
 import type { ClientProtocol } from "../protocols/errors.ts";
 import { errorProtocolOf, type ClientApi } from "./bridges.ts";
 import type { StreamTranslator, WireEvent } from "../protocols/translate/types.ts";
-import { anthropicEventChars, openaiChunkChars, IdleReader, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
+import { anthropicEventText, openaiChunkText, IdleReader, startDrain, type DrainPolicy, type StreamSettle } from "./stream-common.ts";
+import { DeliveredOutput } from "../metering/delivered-output.ts";
 
 export interface TranslateRelayOptions {
   upstream: ReadableStream<Uint8Array>;
@@ -46,7 +47,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
   const upstreamReads = new IdleReader(reader, opts.idleTimeoutMs);
   const decoder = new TextDecoder();
   let pending: WireEvent[] = [];
-  let delivered = 0;
+  const delivered = new DeliveredOutput();
   let settled: Promise<string> | null = null;
   let finished = false;
   let clientGone = false;
@@ -62,7 +63,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
       }
       if (t.state !== "streaming") return;
       const out = t.push({ event: msg.event ?? "", data });
-      if (!clientGone) for (const ev of out) delivered += generatedChars(opts.api, ev.data);
+      if (!clientGone) for (const ev of out) delivered.add(generatedText(opts.api, ev.data));
       pending = pending.concat(out);
     },
   });
@@ -71,7 +72,7 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
     settled ??= opts.settle({
       usage: t.usage(),
       usageFinal: t.state === "complete",
-      deliveredChars: delivered,
+      delivered,
       outcome: clientGone ? "client_closed" : outcome,
     });
     return settled;
@@ -163,11 +164,11 @@ export function relayTranslated(opts: TranslateRelayOptions): ReadableStream<Uin
 const ANTHROPIC_TYPES = new Set(["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_error", "timeout_error", "overloaded_error", "api_error", "billing_error"]);
 const OPENAI_TYPES = new Set(["invalid_request_error", "server_error", "rate_limit_error", "authentication_error", "permission_error", "insufficient_quota"]);
 
-function generatedChars(api: ClientApi, data: unknown): number {
-  if (api === "chat") return openaiChunkChars(data);
-  if (api === "messages") return anthropicEventChars(data);
+function generatedText(api: ClientApi, data: unknown): string {
+  if (api === "chat") return openaiChunkText(data);
+  if (api === "messages") return anthropicEventText(data);
   const delta = data && typeof data === "object" ? (data as { delta?: unknown }).delta : undefined;
-  return typeof delta === "string" ? delta.length : 0;
+  return typeof delta === "string" ? delta : "";
 }
 
 /** An upstream error type as the client's SDK knows it (each protocol has its own names). */

@@ -3,7 +3,7 @@
 // ends its concurrency lease and balance hold are released.
 //  - A client that leaves mid-stream: the gateway keeps reading the upstream (DRAIN_MS) and
 //    bills the upstream's own usage report, status client_closed; with no drain allowed it
-//    bills the input and the output delivered (about 4 characters per token), estimated.
+//    bills the input and the output delivered (counted with the tokenizer), estimated.
 //  - A stream the upstream cuts ends with a well-formed error event; billed as partial.
 //  - An upstream 500 before any token costs exactly 0 and leaves no ledger row.
 // After each: hot balance = Postgres balance, and a concurrency=1 key gets through at once.
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startHarness, servicesMode, type Harness } from "../helpers/harness.ts";
 import { creditsToMicro } from "../../src/metering/money.ts";
 import { estimateInputTokens } from "../../src/metering/estimate.ts";
+import { countRequestTokens, countTextTokens } from "../../src/metering/tokenizer.ts";
 import { deleteRedisPrefix, ledgerRows, pgBalance, pollUntil, readSse, sum, type LedgerRow, type SseEvent } from "./helpers.ts";
 
 interface Setup {
@@ -67,9 +68,17 @@ function cost(p: { input: bigint; output: bigint }, input: number, output: numbe
   return (BigInt(input) * p.input + BigInt(output) * p.output + 999_999n) / 1_000_000n;
 }
 
-/** Characters of generated text in the events a client received. */
-function textChars(proto: Proto, events: SseEvent[]): number {
-  let n = 0;
+/** A one-message request as the tokenizer counts it: the text, its framing, the reply priming. */
+function requestTokens(content: string): number {
+  const tokens = countRequestTokens({ messages: [{ role: "user", content }] }).total;
+  // Below what its bytes would suggest (the JSON around it is not input): the point of counting.
+  expect(tokens).toBeLessThan(estimateInputTokens(JSON.stringify({ model: "m", max_tokens: 200, messages: [{ role: "user", content }] })));
+  return tokens;
+}
+
+/** The generated text the client received. */
+function receivedText(proto: Proto, events: SseEvent[]): string {
+  let text = "";
   for (const e of events) {
     if (!e.data.startsWith("{")) continue;
     const d = JSON.parse(e.data) as {
@@ -77,10 +86,10 @@ function textChars(proto: Proto, events: SseEvent[]): number {
       choices?: { delta?: { content?: string | null } }[];
       delta?: { text?: string };
     };
-    if (proto === "openai") n += (d.choices?.[0]?.delta?.content ?? "").length;
-    else if (d.type === "content_block_delta") n += (d.delta?.text ?? "").length;
+    if (proto === "openai") text += d.choices?.[0]?.delta?.content ?? "";
+    else if (d.type === "content_block_delta") text += d.delta?.text ?? "";
   }
-  return n;
+  return text;
 }
 
 /** The ledger row of one request, once the flusher has written it. */
@@ -106,10 +115,16 @@ async function expectReleased(s: Setup): Promise<void> {
   await next.text();
 }
 
+/**
+ * Digits tokenize three to a token, so a count from characters (about 4 a token) would be off:
+ * the estimate must come from the tokenizer to match.
+ */
+const NUMBERS = "31415926535 27182818284 16180339887 14142135623 17320508075 22360679774 26457513110 30000000000";
+
 /** Reads a slow stream until `k` events arrived, then aborts the connection. */
 async function leaveAfter(s: Setup, proto: Proto, k: number, directives: string): Promise<{ requestId: string; received: SseEvent[] }> {
   const ac = new AbortController();
-  const res = await post(s, proto, `one two three four five six seven eight ${directives}`, { stream: true, signal: ac.signal });
+  const res = await post(s, proto, `${NUMBERS} ${directives}`, { stream: true, signal: ac.signal });
   expect(res.status).toBe(200);
   const requestId = res.headers.get("x-request-id")!;
   const { events, stopped } = await readSse(res.body!, (_e, i) => i + 1 >= k);
@@ -124,7 +139,7 @@ describe.each(["openai", "anthropic"] as const)("%s stream", (proto) => {
 
   test("client leaves after k events, upstream finishes within DRAIN_MS: the upstream's usage is billed, client_closed", async () => {
     const { requestId, received } = await leaveAfter(drain, proto, k, "[[mock:gap=50]] [[mock:usage=40,30]]");
-    expect(textChars(proto, received)).toBeGreaterThan(0);
+    expect(receivedText(proto, received)).not.toBe("");
     const row = await rowOf(drain, requestId);
     expect(row).toMatchObject({ status: "client_closed", estimated: false, input_tokens: 40, output_tokens: 30 });
     expect(row.amount_micro).toBe(-cost(await prices(drain, MODEL[proto]), 40, 30));
@@ -133,12 +148,13 @@ describe.each(["openai", "anthropic"] as const)("%s stream", (proto) => {
 
   test("client leaves after k events, no drain: billed input + output delivered (estimated), client_closed", async () => {
     const { requestId, received } = await leaveAfter(noDrain, proto, k, "[[mock:gap=50]] [[mock:usage=40,30]]");
-    const chars = textChars(proto, received);
-    expect(chars).toBeGreaterThan(0);
-    // Input: what the upstream reported (Anthropic's message_start), else estimated from the bytes sent.
-    const sent = JSON.stringify(noDrain.h[proto].requests.at(-1)!.body);
-    const input = proto === "anthropic" ? 40 : estimateInputTokens(sent);
-    const output = Math.ceil(chars / 4);
+    const text = receivedText(proto, received);
+    expect(text).not.toBe("");
+    // Input: what the upstream reported (Anthropic's message_start), else the request counted
+    // with the tokenizer (not its bytes).
+    const input = proto === "anthropic" ? 40 : requestTokens(`${NUMBERS} [[mock:gap=50]] [[mock:usage=40,30]]`);
+    // Output: the text the client received, counted with the tokenizer.
+    const output = countTextTokens(text);
     const row = await rowOf(noDrain, requestId);
     expect(row).toMatchObject({ status: "client_closed", estimated: true, input_tokens: input, output_tokens: output });
     expect(row.amount_micro).toBe(-cost(await prices(noDrain, MODEL[proto]), input, output));
@@ -147,7 +163,7 @@ describe.each(["openai", "anthropic"] as const)("%s stream", (proto) => {
 
   test("the upstream cuts the stream: a well-formed error event ends it, billed as partial for what was delivered", async () => {
     const s = noDrain;
-    const res = await post(s, proto, `one two three four five six seven eight [[mock:cut=${k}]] [[mock:usage=40,30]]`, { stream: true });
+    const res = await post(s, proto, `${NUMBERS} [[mock:cut=${k}]] [[mock:usage=40,30]]`, { stream: true });
     expect(res.status).toBe(200);
     const requestId = res.headers.get("x-request-id")!;
     const { events } = await readSse(res.body!);
@@ -161,9 +177,8 @@ describe.each(["openai", "anthropic"] as const)("%s stream", (proto) => {
       expect(JSON.parse(last.data)).toMatchObject({ type: "error", error: { type: "api_error" } });
       expect(events.some((e) => e.event === "message_stop")).toBe(false);
     }
-    const sent = JSON.stringify(s.h[proto].requests.at(-1)!.body);
-    const input = proto === "anthropic" ? 40 : estimateInputTokens(sent);
-    const output = Math.ceil(textChars(proto, events) / 4);
+    const input = proto === "anthropic" ? 40 : requestTokens(`${NUMBERS} [[mock:cut=${k}]] [[mock:usage=40,30]]`);
+    const output = countTextTokens(receivedText(proto, events));
     const row = await rowOf(s, requestId);
     expect(row).toMatchObject({ status: "partial", estimated: true, input_tokens: input, output_tokens: output });
     expect(row.amount_micro).toBe(-cost(await prices(s, MODEL[proto]), input, output));
