@@ -95,6 +95,8 @@ describe("dashboard actions", () => {
     expect((await b.pay("xendit", orderId))?.status).toBe(200);
     let billing = await u.client.get("/app/billing");
     expect(billing.text).toContain("Switch to Explore");
+    // The confirmation says what goes back before the user agrees to it.
+    expect(billing.text).toContain("included credits for the rest of the period above Explore");
     expect(billing.text).toContain("Upgrade to Can&#39;t Stop");
 
     const down = await u.client.post("/app/billing/checkout", { _csrf: u.csrf, plan_id: "explore" });

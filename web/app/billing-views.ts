@@ -70,7 +70,10 @@ function planAction(p: PlanRow, state: PlanState): { label: string; confirm?: st
   if (state.next) return { label: p.name, disabled: "Renewal already paid" };
   if (c.planId === p.id) return { label: `Renew ${p.name}`, confirm: `Pay ${rupiah(p.priceIdr)} now for the next period of ${p.name}?` };
   if (p.priceIdr > c.paidIdr) return { label: `Upgrade to ${p.name}` };
-  return { label: `Switch to ${p.name}`, confirm: `Switch to ${p.name} now? The unused part of your current plan is refunded to your balance as credits.` };
+  return {
+    label: `Switch to ${p.name}`,
+    confirm: `Switch to ${p.name} now? The unused part of your current plan is refunded to your balance as credits, and its included credits for the rest of the period above ${p.name}'s go back.`,
+  };
 }
 
 export function planCards(plans: PlanRow[], state: PlanState, csrf: string): Html {
