@@ -26,6 +26,8 @@ export interface ProfileLine {
 }
 
 export interface ProfileSummary {
+  /** Before the first and after the last request-handling sample: start-up and shutdown, left out. */
+  outsideMs: number;
   totalMs: number;
   idleMs: number;
   busyMs: number;
@@ -68,11 +70,34 @@ export function summarizeProfile(path: string, root: string, top = 25): ProfileS
     byId.set(n.id, n);
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
+  // Only the load counts: start-up (the PGlite worker's WASM compile, migrations) and shutdown
+  // show up as a few samples followed by gaps of seconds, which would otherwise be billed as
+  // "native" busy time. The window runs from the first to the last sample inside request
+  // handling (under handleCompletion; every profiled workload is a completion).
+  const inRequest = new Map<number, boolean>();
+  const handlesRequest = (id: number): boolean => {
+    let v = inRequest.get(id);
+    if (v === undefined) {
+      const node = byId.get(id)!;
+      const p = parent.get(id);
+      v = (/\/src\/http\/completions\.ts$/.test(node.callFrame.url) && node.callFrame.functionName.startsWith("handle")) || (p !== undefined && handlesRequest(p));
+      inRequest.set(id, v);
+    }
+    return v;
+  };
+  let first = profile.samples.findIndex((id) => handlesRequest(id));
+  let last = profile.samples.findLastIndex((id) => handlesRequest(id));
+  if (first < 0) [first, last] = [0, profile.samples.length - 1];
+  let outsideUs = 0;
   const selfUs = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
-    const dt = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
+    const dt = Math.max(0, profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0);
+    if (i < first || i > last) {
+      outsideUs += dt;
+      continue;
+    }
     const id = profile.samples[i]!;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, dt));
+    selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
   }
 
   let totalUs = 0;
@@ -137,6 +162,7 @@ export function summarizeProfile(path: string, root: string, top = 25): ProfileS
     busyPct: (100 * us) / busyUs,
   });
   return {
+    outsideMs: outsideUs / 1000,
     totalMs: totalUs / 1000,
     idleMs: idleUs / 1000,
     busyMs: busyUs / 1000,
@@ -155,7 +181,7 @@ export function profileMarkdown(s: ProfileSummary, title: string, requests?: num
   const out = [
     `### ${title}`,
     "",
-    `Sampled ${f(s.totalMs / 1000)} s, busy ${f(s.busyMs / 1000)} s (idle ${f(s.idleMs / 1000)} s)${requests ? `, ${requests.toLocaleString("en")} requests` : ""}. Shares are of busy time.`,
+    `Sampled ${f(s.totalMs / 1000)} s under load, busy ${f(s.busyMs / 1000)} s (idle ${f(s.idleMs / 1000)} s)${requests ? `, ${requests.toLocaleString("en")} requests` : ""}; start-up and shutdown (${f(s.outsideMs / 1000)} s) left out. Shares are of busy time.`,
     "",
     "Top self time, by function:",
     "",
