@@ -43,6 +43,9 @@ CREATE TABLE ledger (
 ALTER SEQUENCE ledger_id_seq OWNED BY ledger.id;
 CREATE INDEX IF NOT EXISTS ledger_user_idx ON ledger(user_id, created_at);
 CREATE INDEX IF NOT EXISTS ledger_kind_created_idx ON ledger(kind, created_at);
+-- A downgrade sums what its subscription was credited: a handful of rows among a user's
+-- usage rows, found without reading the rest.
+CREATE INDEX IF NOT EXISTS ledger_plan_credit_subscription_idx ON ledger ((meta->>'subscription_id')) WHERE kind = 'plan_credit';
 
 -- Rows of a month with no partition yet (a clock far off, a partition job that never ran)
 -- land here rather than fail; ensure_ledger_partitions leaves such a month to it.
