@@ -45,6 +45,8 @@ CREATE INDEX IF NOT EXISTS ledger_user_idx ON ledger(user_id, created_at);
 CREATE INDEX IF NOT EXISTS ledger_kind_created_idx ON ledger(kind, created_at);
 -- A downgrade sums what its subscription was credited: a handful of rows among a user's
 -- usage rows, found without reading the rest.
+-- When a key was last used: one backward step per key and month, not a scan of its user's rows.
+CREATE INDEX IF NOT EXISTS ledger_key_created_idx ON ledger (key_id, created_at) WHERE key_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ledger_plan_credit_subscription_idx ON ledger ((meta->>'subscription_id')) WHERE kind = 'plan_credit';
 
 -- Rows of a month with no partition yet (a clock far off, a partition job that never ran)

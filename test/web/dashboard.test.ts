@@ -64,6 +64,25 @@ describe("dashboard actions", () => {
     expect(page.text).toContain("Revoked keys (2)");
   });
 
+  test("the keys page shows when each key was last used, and never for an unused one", async () => {
+    const u = await signUp(b.h.sluice.gatewayUrl);
+    const used = /id="new-key" readonly value="([^"]+)"/.exec((await u.client.post("/app/keys", { _csrf: u.csrf, name: "used-key" })).text)![1]!;
+    await u.client.post("/app/keys", { _csrf: u.csrf, name: "idle-key" });
+    const res = await fetch(`${b.h.sluice.gatewayUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${used}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-5.4-mini", max_tokens: 8, messages: [{ role: "user", content: "hi [[mock:usage=5,5]]" }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    await b.h.sluice.flusher.drain();
+    const page = (await u.client.get("/app/keys")).text;
+    const row = (name: string) => page.split("<tr").find((r) => r.includes(`>${name}<`)) ?? "";
+    expect(row("idle-key")).toContain(">never<");
+    expect(row("used-key")).not.toContain(">never<");
+    expect(row("used-key")).toMatch(/20\d\d/);
+  });
+
   test("a credit pack bought with QRIS: the order page shows the QR, then paid; the credits arrive", async () => {
     const u = await signUp(b.h.sluice.gatewayUrl);
     const id = await userIdOf(u.email);
