@@ -1,37 +1,28 @@
 // The flusher writes what settlement put in the ledger stream, column for column, once: run
 // on PGlite in the embedded pass and on a fresh Postgres database in the services pass.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { openDatabase, type Database } from "./client.ts";
+import type { Database } from "./client.ts";
 import { migrate } from "./migrate.ts";
 import { createUser } from "./accounts.ts";
 import { LedgerFlusher } from "./flusher.ts";
 import { MemoryHotStore } from "../src/store/memory/memory-store.ts";
 import type { LedgerEntry } from "../src/store/types.ts";
-import { createTestDatabase, servicesMode } from "../test/helpers/harness.ts";
+import { openPassDatabase } from "../test/helpers/harness.ts";
 
 let database: Database;
-let dropDatabase: (() => Promise<void>) | null = null;
+let closeDatabase: () => Promise<void>;
 const store = new MemoryHotStore();
 let alice: string;
 let bob: string;
 
 beforeAll(async () => {
-  if (servicesMode) {
-    const created = await createTestDatabase();
-    dropDatabase = created.drop;
-    database = await openDatabase({ databaseUrl: created.url });
-  } else {
-    database = await openDatabase({ dataDir: "memory://" });
-  }
+  ({ database, close: closeDatabase } = await openPassDatabase());
   await migrate(database);
   alice = await createUser(database, store, { name: "alice", signupMicro: 1_000_000n, actor: "test" });
   bob = await createUser(database, store, { name: "bob", signupMicro: 0n, actor: "test" });
 });
 
-afterAll(async () => {
-  await database.close();
-  await dropDatabase?.();
-});
+afterAll(() => closeDatabase());
 
 const pricesA = { input: "16000000", output: "64000000", cacheRead: "1600000", cacheWrite: "20000000" };
 const pricesB = { input: "3000000", output: "15000000", cacheRead: "300000", cacheWrite: "3750000" };

@@ -4,21 +4,19 @@
 // embedded pass, on fresh Postgres databases in the services pass.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { openDatabase, type Database } from "./client.ts";
+import type { Database } from "./client.ts";
 import { migrate } from "./migrate.ts";
 import { ensureLedgerPartitions } from "./ledger-partitions.ts";
 import { creditInTx } from "./tx.ts";
-import { createTestDatabase, servicesMode } from "../test/helpers/harness.ts";
+import { openPassDatabase } from "../test/helpers/harness.ts";
 
 /** A fresh, empty database for one test, closed (and dropped) after it. */
 async function withDatabase(fn: (database: Database) => Promise<void>): Promise<void> {
-  const created = servicesMode ? await createTestDatabase() : null;
-  const database = await openDatabase(created ? { databaseUrl: created.url } : { dataDir: "memory://" });
+  const { database, close } = await openPassDatabase();
   try {
     await fn(database);
   } finally {
-    await database.close();
-    await created?.drop();
+    await close();
   }
 }
 

@@ -6,28 +6,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { openDatabase, type Database } from "./client.ts";
+import type { Database } from "./client.ts";
 import { migrate } from "./migrate.ts";
-import { createTestDatabase, servicesMode } from "../test/helpers/harness.ts";
+import { openPassDatabase } from "../test/helpers/harness.ts";
 
 let database: Database;
-let dropDatabase: (() => Promise<void>) | null = null;
+let closeDatabase: () => Promise<void>;
 let dir: string;
 
 beforeAll(async () => {
-  if (servicesMode) {
-    const created = await createTestDatabase();
-    dropDatabase = created.drop;
-    database = await openDatabase({ databaseUrl: created.url });
-  } else {
-    database = await openDatabase({ dataDir: "memory://" });
-  }
+  ({ database, close: closeDatabase } = await openPassDatabase());
   dir = mkdtempSync(join(tmpdir(), "sluice-migrate-"));
 });
 
 afterAll(async () => {
-  await database.close();
-  await dropDatabase?.();
+  await closeDatabase();
   rmSync(dir, { recursive: true, force: true });
 });
 

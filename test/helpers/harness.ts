@@ -10,6 +10,7 @@ import { startAnthropicMock } from "../mocks/anthropic-upstream.ts";
 import { startGeminiMock } from "../mocks/gemini-upstream.ts";
 import { DEFAULT_MODELS } from "../../db/default-catalog.ts";
 import { createTestDatabase } from "./databases.ts";
+import { openDatabase, type Database } from "../../db/client.ts";
 import type { MockUpstream } from "../mocks/types.ts";
 
 export const servicesMode = process.env.SLUICE_TEST_STORAGE === "services";
@@ -28,6 +29,22 @@ export interface Harness {
 }
 
 export { createTestDatabase };
+
+/**
+ * An empty database of this pass, for tests of db/ code without a whole gateway: PGlite in
+ * memory (embedded) or a fresh Postgres database (services). `close` also drops the latter.
+ */
+export async function openPassDatabase(): Promise<{ database: Database; close(): Promise<void> }> {
+  const created = servicesMode ? await createTestDatabase() : null;
+  const database = await openDatabase(created ? { databaseUrl: created.url } : { dataDir: "memory://" });
+  return {
+    database,
+    async close() {
+      await database.close();
+      await created?.drop();
+    },
+  };
+}
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const openai = await startOpenAIMock();
