@@ -18,35 +18,19 @@ ALTER INDEX ledger_user_idx RENAME TO ledger_unpartitioned_user_idx;
 ALTER INDEX ledger_kind_created_idx RENAME TO ledger_unpartitioned_kind_created_idx;
 ALTER SEQUENCE ledger_id_seq OWNED BY NONE;
 
+-- The same columns, in the same order, with the same defaults (id keeps its sequence): copied
+-- from the old table rather than restated, so the INSERT ... SELECT * below cannot misalign.
 CREATE TABLE ledger (
-  id bigint NOT NULL DEFAULT nextval('ledger_id_seq'),
-  event_id text NOT NULL,
-  kind text NOT NULL,
-  user_id text NOT NULL,
-  key_id text,
-  amount_micro bigint NOT NULL,
-  model_id text,
-  input_tokens integer NOT NULL DEFAULT 0,
-  output_tokens integer NOT NULL DEFAULT 0,
-  cache_read_tokens integer NOT NULL DEFAULT 0,
-  cache_write_tokens integer NOT NULL DEFAULT 0,
-  reasoning_tokens integer NOT NULL DEFAULT 0,
-  prices jsonb,
-  catalog_version integer,
-  estimated boolean NOT NULL DEFAULT false,
-  status text NOT NULL DEFAULT 'ok',
-  reason text,
-  meta jsonb,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  LIKE ledger_unpartitioned INCLUDING DEFAULTS,
   PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
 ALTER SEQUENCE ledger_id_seq OWNED BY ledger.id;
 CREATE INDEX IF NOT EXISTS ledger_user_idx ON ledger(user_id, created_at);
 CREATE INDEX IF NOT EXISTS ledger_kind_created_idx ON ledger(kind, created_at);
--- A downgrade sums what its subscription was credited: a handful of rows among a user's
--- usage rows, found without reading the rest.
 -- When a key was last used: one backward step per key and month, not a scan of its user's rows.
 CREATE INDEX IF NOT EXISTS ledger_key_created_idx ON ledger (key_id, created_at) WHERE key_id IS NOT NULL;
+-- A downgrade sums what its subscription was credited: a handful of rows among a user's
+-- usage rows, found without reading the rest.
 CREATE INDEX IF NOT EXISTS ledger_plan_credit_subscription_idx ON ledger ((meta->>'subscription_id')) WHERE kind = 'plan_credit';
 
 -- Rows of a month with no partition yet (a clock far off, a partition job that never ran)
