@@ -5,7 +5,7 @@
 import type { Config } from "../config.ts";
 import { costMicro, microToUsd, type Prices } from "../metering/money.ts";
 import { estimateInputTokens } from "../metering/estimate.ts";
-import { DeliveredOutput } from "../metering/delivered-output.ts";
+import { countTextTokens } from "../metering/tokenizer.ts";
 import { countInputTokens } from "../metering/input-count.ts";
 import { kindForStatus, type ClientProtocol } from "../protocols/errors.ts";
 import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, ZERO_USAGE, type TokenUsage } from "../protocols/usage.ts";
@@ -195,7 +195,7 @@ export function createCompletionHandler(deps: CompletionDeps) {
       const upstreamWire = route.bridge.passThrough ?? protocolOfKind(route.deployment.provider.kind);
       const usage =
         (parsed ? usageOf(upstreamWire, parsed) : null) ?? (translated ? usageOf(CLIENT_WIRE[api], translated) : null);
-      const cost = await settle(usage ?? estimateFallback(countInput, completionOutput(parsed, text)), usage === null, "ok");
+      const cost = await settle(usage ?? estimateFallback(countInput, countTextTokens(completionText(parsed, text))), usage === null, "ok");
       headers["content-type"] = "application/json";
       headers[names.cost] = microToUsd(cost, deps.config.creditUsd);
       const out = translated ? JSON.stringify(translated) : rewriteModelField(text, model.id);
@@ -314,15 +314,13 @@ function usageOf(wire: string, json: Record<string, unknown>): TokenUsage | null
 }
 
 /** Usage nobody reported: the request and the output delivered, counted with the tokenizer. */
-function estimateFallback(countInput: () => number, output: DeliveredOutput): TokenUsage {
-  return { ...ZERO_USAGE, inputTokens: countInput(), outputTokens: output.tokens() };
+function estimateFallback(countInput: () => number, outputTokens: number): TokenUsage {
+  return { ...ZERO_USAGE, inputTokens: countInput(), outputTokens };
 }
 
 /** The generated content of a whole (non-streamed) answer; the body itself if it is not OpenAI-shaped. */
-function completionOutput(parsed: Record<string, unknown> | null, body: string): DeliveredOutput {
-  const out = new DeliveredOutput();
-  out.add(parsed && Array.isArray(parsed.choices) ? openaiChunkText(parsed) : body);
-  return out;
+function completionText(parsed: Record<string, unknown> | null, body: string): string {
+  return parsed && Array.isArray(parsed.choices) ? openaiChunkText(parsed) : body;
 }
 
 /**
@@ -333,7 +331,7 @@ function completionOutput(parsed: Record<string, unknown> | null, body: string):
 function usageForOutcome(b: StreamBilling, countInput: () => number): { usage: TokenUsage; estimated: boolean } {
   if (b.usage && b.usageFinal) return { usage: b.usage, estimated: false };
   if (b.usage) return { usage: { ...b.usage, outputTokens: b.delivered.tokens(), reasoningTokens: 0 }, estimated: true };
-  return { usage: estimateFallback(countInput, b.delivered), estimated: true };
+  return { usage: estimateFallback(countInput, b.delivered.tokens()), estimated: true };
 }
 
 function statusOf(outcome: StreamOutcome): LedgerEntry["status"] {
