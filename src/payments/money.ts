@@ -98,10 +98,15 @@ export function settleDowngrade(input: {
   window: ProrationWindow;
 }): DowngradeSettlement {
   const priceRefund = downgradeRefundIdr(input.paidOldIdr, input.newPriceIdr, input.window);
-  let owed = prorateDownMicro(input.oldIncludedMicro - input.newIncludedMicro, input.window);
-  if (owed > input.grantedMicro) owed = input.grantedMicro > 0n ? input.grantedMicro : 0n;
-  const fromBalance = input.balanceMicro <= 0n ? 0n : owed < input.balanceMicro ? owed : input.balanceMicro;
+  const owed = minMicro(prorateDownMicro(input.oldIncludedMicro - input.newIncludedMicro, input.window), input.grantedMicro);
+  const fromBalance = minMicro(owed, input.balanceMicro);
   const spentMicro = owed - fromBalance;
   const offset = Number((spentMicro * BigInt(input.idrPerCredit) + 999_999n) / 1_000_000n);
   return { creditsReturnedMicro: fromBalance, usageOffsetIdr: Math.min(offset, priceRefund), refundIdr: Math.max(0, priceRefund - offset) };
+}
+
+/** The smaller of two amounts, never below 0 (a negative balance or grant gives nothing). */
+function minMicro(a: bigint, b: bigint): bigint {
+  const m = a < b ? a : b;
+  return m > 0n ? m : 0n;
 }
