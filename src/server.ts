@@ -103,9 +103,10 @@ export async function startSluice(config: Config, opts: StartOptions = {}): Prom
   });
 
   const providerKeys = await openProviderKeyBox(database, config.payments.providerKeySecret);
-  let catalog = Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);
+  const readCatalog = async () => Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);
+  let catalog = await readCatalog();
   const catalogRefresh = new CatalogRefresh(async () => {
-    catalog = Catalog.fromRows(await readCatalogRows(database, providerKeys), config.providers);
+    catalog = await readCatalog();
   });
   const reloadCatalog = () => catalogRefresh.refresh();
   await store.subscribe(CATALOG_CHANNEL, () => catalogRefresh.announce());
