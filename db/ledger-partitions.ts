@@ -16,7 +16,9 @@ export async function ensureLedgerPartitions(database: Database): Promise<number
   });
 }
 
-export function keepLedgerPartitions(database: Database, everyMs = DAY_MS): { stop(): void } {
+/** Makes the partitions now, then again every day. */
+export async function keepLedgerPartitions(database: Database, everyMs = DAY_MS): Promise<{ stop(): void }> {
+  await ensureLedgerPartitions(database);
   const timer = setInterval(() => {
     ensureLedgerPartitions(database).catch((err: unknown) => console.error("[sluice] creating ledger partitions failed; next try in a day:", err));
   }, everyMs);

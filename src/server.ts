@@ -7,7 +7,7 @@ import { openDatabase, type Database } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { seedCatalog } from "../db/seed.ts";
 import { readCatalogRows } from "../db/catalog-repo.ts";
-import { ensureLedgerPartitions, keepLedgerPartitions } from "../db/ledger-partitions.ts";
+import { keepLedgerPartitions } from "../db/ledger-partitions.ts";
 import { ensureAdminToken } from "../db/admin-token.ts";
 import { createKey, createUser, syncHotStore } from "../db/accounts.ts";
 import { LedgerFlusher } from "../db/flusher.ts";
@@ -90,8 +90,7 @@ function watchHotStore(database: Database, store: HotStore, config: Config): { s
 export async function startSluice(config: Config, opts: StartOptions = {}): Promise<Sluice> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
-  await ensureLedgerPartitions(database);
-  const partitions = keepLedgerPartitions(database);
+  const partitions = await keepLedgerPartitions(database);
   await database.exclusive(FIRST_START_LOCK, (tx) => seedCatalog(tx));
   // Usage reports scan the ledger; on a replica they stay off the primary the flusher writes.
   const reportsDatabase = config.databaseReplicaUrl && config.databaseUrl ? await openDatabase({ databaseUrl: config.databaseReplicaUrl }) : database;
