@@ -21,6 +21,14 @@ afterAll(() => b?.stop());
 const CREDIT = 1_000_000;
 
 describe("admin panel actions", () => {
+  test("an unknown page is a 404 in the panel's shell with a way back", async () => {
+    const res = await op.get("/admin/no-such-page");
+    expect(res.status).toBe(404);
+    expect(res.text).toContain("<h1>Error 404</h1>");
+    expect(res.text).toContain("Back to the admin panel");
+    expect(res.text).toContain("<title>Error 404 · Sluice admin</title>");
+  });
+
   test("adjust credits: applied once per form, rejected with the API's message when invalid", async () => {
     const u = await b.h.newUser(10);
     const page = await op.get(`/admin/users/${u.userId}`);

@@ -22,6 +22,15 @@ async function models(key: string): Promise<number> {
 }
 
 describe("dashboard actions", () => {
+  test("an unknown page is a 404 in the dashboard's shell with a way back", async () => {
+    const u = await signUp(b.h.sluice.gatewayUrl);
+    const res = await u.client.get("/app/no-such-page");
+    expect(res.status).toBe(404);
+    expect(res.text).toContain("<h1>Not found</h1>");
+    expect(res.text).toContain("Back to the dashboard");
+    expect(res.text).toContain("<title>Error 404 · Sluice</title>");
+  });
+
   test("sign-up gives the signup credit and starts the 7-day trial", async () => {
     const u = await signUp(b.h.sluice.gatewayUrl);
     const id = await userIdOf(u.email);
