@@ -4,9 +4,7 @@ import type { AdminDeps } from "../../admin/app.ts";
 import { sha256Hex } from "../../db/admin-token.ts";
 import type { Metrics } from "../../src/observability/metrics.ts";
 import { PageError, SignedInConsole } from "../kit/console.ts";
-import { html, type Html } from "../kit/html.ts";
-import { htmlResponse } from "../kit/http.ts";
-import { layout, type Flash } from "../kit/layout.ts";
+import type { Flash } from "../kit/layout.ts";
 import { AttemptLimiter } from "../kit/limiter.ts";
 import { Sessions } from "../kit/sessions.ts";
 import { AdminApi } from "./api.ts";
@@ -48,13 +46,7 @@ export interface Operator {
   csrf: string;
 }
 
-export interface PageOptions {
-  title: string;
-  body: Html;
-  current?: string;
-  flash?: Flash | null;
-  status?: number;
-}
+export type { PageOptions } from "../kit/console.ts";
 
 export { PageError };
 export type { RouteContext } from "../kit/console.ts";
@@ -70,7 +62,7 @@ export class AdminConsole extends SignedInConsole<Operator> {
       sessionCookie: "sluice_admin_session",
       preCookie: "sluice_admin_csrf",
       preSessionExpired: "This form has expired or did not come from this site. Reload the sign-in page and try again.",
-    });
+    }, { brand: "Sluice admin", nav: NAV, homeLabel: "the admin panel" });
     this.sessions = new Sessions(() => deps.admin.database, "admin", POLICY);
     this.limiter = new AttemptLimiter(() => deps.admin.store, "admin");
     this.api = new AdminApi(() => deps.admin);
@@ -81,24 +73,8 @@ export class AdminConsole extends SignedInConsole<Operator> {
     return sha256Hex(`web-session:${this.deps.admin.adminTokenHash}`);
   }
 
-  page(op: Operator | null, o: PageOptions): Response {
-    const body = layout({
-      prefix: PREFIX,
-      brand: "Sluice admin",
-      title: o.title,
-      nav: op ? NAV : [],
-      current: o.current,
-      who: op ? { label: op.name, csrf: op.csrf, logoutAction: `${PREFIX}/logout` } : undefined,
-      flash: o.flash,
-      body: o.body,
-      narrow: op === null,
-    });
-    return htmlResponse(body, { status: o.status });
-  }
-
-  errorPage(status: number, message: string): Response {
-    const back = status === 401 || status === 403 ? html`<p><a href="${PREFIX}/login">Sign in</a></p>` : html`<p><a href="${PREFIX}">Back to the admin panel</a></p>`;
-    return htmlResponse(layout({ prefix: PREFIX, brand: "Sluice admin", title: `Error ${status}`, nav: [], body: html`<h1>Error ${status}</h1><p>${message}</p>${back}`, narrow: true }), { status });
+  protected whoLabel(op: Operator): string {
+    return op.name;
   }
 
   async signedIn(request: Request): Promise<Operator | null> {

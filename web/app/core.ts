@@ -5,9 +5,6 @@ import type { BillingDeps } from "../../src/payments/deps.ts";
 import type { Database } from "../../db/client.ts";
 import { getUser, type UserView } from "../../db/accounts.ts";
 import { PageError, SignedInConsole } from "../kit/console.ts";
-import { html, type Html } from "../kit/html.ts";
-import { htmlResponse } from "../kit/http.ts";
-import { layout, type Flash } from "../kit/layout.ts";
 import { AttemptLimiter } from "../kit/limiter.ts";
 import { Sessions } from "../kit/sessions.ts";
 
@@ -41,14 +38,7 @@ export interface Signed {
 /** Who the audit log records for a user's own changes. */
 export const actorOf = (ctx: Signed): string => `web-user:${ctx.user.id}`;
 
-export interface PageOptions {
-  title: string;
-  body: Html;
-  current?: string;
-  flash?: Flash | null;
-  status?: number;
-  cookies?: string[];
-}
+export type { PageOptions } from "../kit/console.ts";
 
 export { PageError };
 export type { RouteContext } from "../kit/console.ts";
@@ -64,7 +54,7 @@ export class Dashboard extends SignedInConsole<Signed> {
       preCookie: "sluice_csrf",
       sessionMaxAgeSeconds: POLICY.absoluteMs / 1000,
       preSessionExpired: "This form has expired or did not come from this site. Go back, reload the page and try again.",
-    });
+    }, { brand: "Sluice", nav: NAV, homeLabel: "the dashboard" });
     // Dependencies are reached lazily: the app is also built, with none, to generate docs.
     this.sessions = new Sessions(() => this.billing().database, "user", POLICY);
     this.limiter = new AttemptLimiter(() => this.billing().store, "app");
@@ -75,27 +65,12 @@ export class Dashboard extends SignedInConsole<Signed> {
     return this.deps.billing;
   }
 
-  page(ctx: Signed | null, o: PageOptions): Response {
-    const body = layout({
-      prefix: PREFIX,
-      brand: "Sluice",
-      title: o.title,
-      nav: ctx ? NAV : [],
-      current: o.current,
-      who: ctx ? { label: ctx.user.email ?? ctx.user.id, csrf: ctx.csrf, logoutAction: `${PREFIX}/logout` } : undefined,
-      flash: o.flash,
-      body: o.body,
-      narrow: ctx === null,
-    });
-    return htmlResponse(body, { status: o.status, cookies: o.cookies });
+  protected whoLabel(ctx: Signed): string {
+    return ctx.user.email ?? ctx.user.id;
   }
 
-  errorPage(status: number, message: string): Response {
-    const back = status === 401 || status === 403 ? html`<p><a href="${PREFIX}/login">Sign in</a></p>` : html`<p><a href="${PREFIX}">Back to the dashboard</a></p>`;
-    return htmlResponse(
-      layout({ prefix: PREFIX, brand: "Sluice", title: `Error ${status}`, nav: [], body: html`<h1>${errorTitle(status)}</h1><p>${message}</p>${back}`, narrow: true }),
-      { status },
-    );
+  protected override errorHeading(status: number): string {
+    return errorTitle(status);
   }
 
   async signedIn(request: Request): Promise<Signed | null> {

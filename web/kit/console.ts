@@ -1,9 +1,12 @@
 // What both web consoles (dashboard, admin panel) do the same way around a signed-in
-// session: the session cookie, the double-submit token of the sign-in forms, and the two
-// route wrappers that send strangers to sign in and check every form's CSRF token.
+// session: the session cookie, the double-submit token of the sign-in forms, the two route
+// wrappers that send strangers to sign in and check every form's CSRF token, and the page
+// shell and error page around every page.
 import { clearCookie, readCookie, setCookie } from "./cookies.ts";
 import { CSRF_FIELD, newToken, tokensMatch } from "./csrf.ts";
-import { isHttps, readForm, redirect } from "./http.ts";
+import { html, type Html } from "./html.ts";
+import { htmlResponse, isHttps, readForm, redirect } from "./http.ts";
+import { layout, type Flash, type NavItem } from "./layout.ts";
 
 /** An error shown to the user as a page with this status. */
 export class PageError extends Error {
@@ -32,13 +35,68 @@ export interface ConsoleCookies {
   preSessionExpired: string;
 }
 
+/** The shell of a console's pages. */
+export interface ConsoleShell {
+  brand: string;
+  /** Shown to the signed-in only. */
+  nav: NavItem[];
+  /** The link an error page offers when signing in would not help ("the dashboard"). */
+  homeLabel: string;
+}
+
+export interface PageOptions {
+  title: string;
+  body: Html;
+  current?: string;
+  flash?: Flash | null;
+  status?: number;
+  cookies?: string[];
+}
+
 const FORM_EXPIRED = "This form has expired or did not come from this site. Go back, reload the page and try again.";
 
 export abstract class SignedInConsole<Ctx extends { request: Request; csrf: string }> {
-  constructor(private readonly cookies: ConsoleCookies) {}
+  constructor(
+    private readonly cookies: ConsoleCookies,
+    private readonly shell: ConsoleShell,
+  ) {}
 
   /** The signed-in context of a request, or null for a stranger. */
   abstract signedIn(request: Request): Promise<Ctx | null>;
+
+  /** How the signed-in bar names who is signed in. */
+  protected abstract whoLabel(ctx: Ctx): string;
+
+  /** The heading of an error page. */
+  protected errorHeading(status: number): string {
+    return `Error ${status}`;
+  }
+
+  /** A page in the console's shell: with the nav and signed-in bar for the signed-in, narrow for strangers. */
+  page(ctx: Ctx | null, o: PageOptions): Response {
+    const { prefix } = this.cookies;
+    const body = layout({
+      prefix,
+      brand: this.shell.brand,
+      title: o.title,
+      nav: ctx ? this.shell.nav : [],
+      current: o.current,
+      who: ctx ? { label: this.whoLabel(ctx), csrf: ctx.csrf, logoutAction: `${prefix}/logout` } : undefined,
+      flash: o.flash,
+      body: o.body,
+      narrow: ctx === null,
+    });
+    return htmlResponse(body, { status: o.status, cookies: o.cookies });
+  }
+
+  errorPage(status: number, message: string): Response {
+    const { prefix } = this.cookies;
+    const back = status === 401 || status === 403 ? html`<p><a href="${prefix}/login">Sign in</a></p>` : html`<p><a href="${prefix}">Back to ${this.shell.homeLabel}</a></p>`;
+    return htmlResponse(
+      layout({ prefix, brand: this.shell.brand, title: `Error ${status}`, nav: [], body: html`<h1>${this.errorHeading(status)}</h1><p>${message}</p>${back}`, narrow: true }),
+      { status },
+    );
+  }
 
   sessionCookie(request: Request, token: string): string {
     const { prefix, sessionCookie, sessionMaxAgeSeconds } = this.cookies;
